@@ -1,0 +1,69 @@
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kam_registry.billing_account import repository
+from kam_registry.billing_account.exceptions import MoveNotAfterCurrentLink
+from kam_registry.billing_account.models import BillingAccount, BillingAccountLink
+from kam_registry.billing_account.schemas import BillingAccountLinkCreate, BillingAccountRead
+from kam_registry.customer import repository as customers
+from kam_registry.customer.exceptions import CustomerNotFound
+from kam_shared.clock import Clock
+from kam_shared.events.catalog import BillingAccountLinked
+from kam_shared.messaging.outbox import Outbox
+
+
+async def link(
+    session: AsyncSession, *, customer_id: str, link_in: BillingAccountLinkCreate, outbox: Outbox, clock: Clock
+) -> tuple[BillingAccountRead, bool]:
+    """Links the account to the customer, moving it in from its current holder if it has one.
+
+    Returns the link and whether anything changed: linking an account to the customer that already holds it
+    is a no-op, so a client may safely retry."""
+    if await customers.get(session, customer_id) is None:
+        raise CustomerNotFound(customer_id)
+    now = clock.now()
+    current = await repository.get_for_update(session, link_in.account_no)
+    previous_customer_id = None
+    if current is not None:
+        if current.customer_id == customer_id:
+            return _read(current), False
+        if link_in.effective_from <= current.effective_from:
+            raise MoveNotAfterCurrentLink(link_in.account_no, current.effective_from)
+        previous_customer_id = current.customer_id
+        await repository.close_open_link(session, link_in.account_no, link_in.effective_from)
+        current.customer_id = customer_id
+        current.effective_from = link_in.effective_from
+        current.linked_at = now
+    else:
+        current = BillingAccount(
+            account_no=link_in.account_no, customer_id=customer_id, effective_from=link_in.effective_from, linked_at=now
+        )
+    await repository.add(
+        session,
+        current,
+        BillingAccountLink(
+            account_no=link_in.account_no, customer_id=customer_id, effective_from=link_in.effective_from, linked_at=now
+        ),
+    )
+    await outbox.add(
+        session,
+        [
+            BillingAccountLinked(
+                customer_id=customer_id,
+                account_no=link_in.account_no,
+                effective_from=link_in.effective_from,
+                previous_customer_id=previous_customer_id,
+                linked_at=now,
+            )
+        ],
+    )
+    return _read(current, previous_customer_id), True
+
+
+def _read(account: BillingAccount, previous_customer_id: str | None = None) -> BillingAccountRead:
+    return BillingAccountRead(
+        account_no=account.account_no,
+        customer_id=account.customer_id,
+        effective_from=account.effective_from,
+        linked_at=account.linked_at,
+        previous_customer_id=previous_customer_id,
+    )

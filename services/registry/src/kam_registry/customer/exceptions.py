@@ -1,0 +1,11 @@
+class CustomerNotFound(Exception):
+    def __init__(self, customer_id: str) -> None:
+        super().__init__(f"customer {customer_id} not found")
+        self.customer_id = customer_id
+
+
+class DuplicateUscc(Exception):
+    def __init__(self, uscc: str, existing_id: str) -> None:
+        super().__init__(f"a customer with USCC {uscc} is already registered as {existing_id}")
+        self.uscc = uscc
+        self.existing_id = existing_id

@@ -1,0 +1,31 @@
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field
+
+from kam_shared.db import UtcDateTime
+
+from kam_registry.tables import RegistryModel
+
+
+class Customer(RegistryModel, table=True):
+    __tablename__ = "customer"
+
+    id: str = Field(primary_key=True, max_length=36)
+    full_name: str = Field(max_length=200)
+    normalized_name: str = Field(max_length=200, index=True)
+    short_name: str | None = Field(default=None, max_length=100)
+    uscc: str | None = Field(default=None, max_length=18, unique=True)
+    industry: str | None = Field(default=None, max_length=50)
+    branch: str = Field(max_length=50, index=True)
+    county: str | None = Field(default=None, max_length=50)
+    address: str | None = Field(default=None, max_length=300)
+    postcode: str | None = Field(default=None, max_length=10)
+    contacts: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    important: bool = False
+    potential: bool = False
+    agreement_signed_on: date | None = None
+    agreement_expires_on: date | None = None
+    version: int = 1
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

@@ -1,0 +1,68 @@
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from kam_registry.customer.uscc import uscc_problem
+
+
+def _valid_uscc(code: str | None) -> str | None:
+    if code is None:
+        return None
+    code = code.strip().upper()
+    problem = uscc_problem(code)
+    if problem:
+        raise ValueError(f"not a valid unified social credit code: {problem}")
+    return code
+
+
+Uscc = Annotated[str | None, AfterValidator(_valid_uscc)]
+
+
+class Contact(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    role: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+    fax: str | None = Field(default=None, max_length=40)
+
+
+class Agreement(BaseModel):
+    signed_on: date
+    expires_on: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Agreement":
+        if self.expires_on is not None and self.expires_on < self.signed_on:
+            raise ValueError("expires_on is before signed_on")
+        return self
+
+
+class CustomerBase(BaseModel):
+    full_name: str = Field(min_length=1, max_length=200)
+    short_name: str | None = Field(default=None, max_length=100)
+    industry: str | None = Field(default=None, max_length=50)
+    branch: str = Field(min_length=1, max_length=50, description="org unit code of the responsible branch")
+    county: str | None = Field(default=None, max_length=50)
+    address: str | None = Field(default=None, max_length=300)
+    postcode: str | None = Field(default=None, max_length=10, pattern=r"^[0-9A-Za-z -]{3,10}$")
+    contacts: list[Contact] = Field(default_factory=list, max_length=50)
+    important: bool = Field(default=False, description="government, regulator, customs, media, police, court")
+    potential: bool = Field(default=False, description="a prospect below the threshold or using a competitor")
+
+
+class CustomerCreate(CustomerBase):
+    model_config = ConfigDict(extra="forbid")
+
+    uscc: Uscc = None
+    agreement: Agreement | None = None
+
+
+class CustomerRead(CustomerBase):
+    id: str
+    uscc: str | None
+    agreement: Agreement | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+

@@ -1,0 +1,77 @@
+import re
+import unicodedata
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kam_registry.customer import repository
+from kam_registry.customer.exceptions import CustomerNotFound, DuplicateUscc
+from kam_registry.customer.models import Customer
+from kam_registry.customer.schemas import Agreement, CustomerCreate, CustomerRead
+from kam_shared.clock import Clock
+from kam_shared.events.catalog import CustomerRegistered
+from kam_shared.messaging.outbox import Outbox
+
+_SPACE_AND_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def normalise_name(full_name: str) -> str:
+    """The form two registrations of one organisation share: width-folded, case-folded, no spaces or punctuation."""
+    return _SPACE_AND_PUNCTUATION.sub("", unicodedata.normalize("NFKC", full_name)).casefold()
+
+
+def to_read(customer: Customer) -> CustomerRead:
+    agreement = (
+        Agreement(signed_on=customer.agreement_signed_on, expires_on=customer.agreement_expires_on)
+        if customer.agreement_signed_on
+        else None
+    )
+    return CustomerRead.model_validate(
+        {**customer.model_dump(exclude={"agreement_signed_on", "agreement_expires_on"}), "agreement": agreement}
+    )
+
+
+async def register(session: AsyncSession, *, customer_in: CustomerCreate, outbox: Outbox, clock: Clock) -> CustomerRead:
+    if customer_in.uscc:
+        existing = await repository.find_by_uscc(session, customer_in.uscc)
+        if existing is not None:
+            raise DuplicateUscc(customer_in.uscc, existing.id)
+    now = clock.now()
+    customer = Customer(
+        id=str(uuid.uuid4()),
+        normalized_name=normalise_name(customer_in.full_name),
+        agreement_signed_on=customer_in.agreement.signed_on if customer_in.agreement else None,
+        agreement_expires_on=customer_in.agreement.expires_on if customer_in.agreement else None,
+        created_at=now,
+        updated_at=now,
+        **customer_in.model_dump(exclude={"agreement", "contacts"}),
+        contacts=[contact.model_dump(exclude_none=True) for contact in customer_in.contacts],
+    )
+    await repository.add(session, customer)
+    await outbox.add(
+        session,
+        [
+            CustomerRegistered(
+                customer_id=customer.id,
+                full_name=customer.full_name,
+                short_name=customer.short_name,
+                uscc=customer.uscc,
+                industry=customer.industry,
+                branch=customer.branch,
+                county=customer.county,
+                important=customer.important,
+                potential=customer.potential,
+                agreement_signed_on=customer.agreement_signed_on,
+                agreement_expires_on=customer.agreement_expires_on,
+                registered_at=now,
+            )
+        ],
+    )
+    return to_read(customer)
+
+
+async def get(session: AsyncSession, *, customer_id: str) -> CustomerRead:
+    customer = await repository.get(session, customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id)
+    return to_read(customer)

@@ -1,0 +1,50 @@
+"""Composition root of the registry service."""
+
+import argparse
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from kam_registry.billing_account.router import router as billing_account_router
+from kam_registry.config import RegistrySettings
+from kam_registry.customer.router import router as customer_router
+from kam_registry.tables import messaging, metadata
+from kam_shared.clock import Clock
+from kam_shared.http import create_service_app
+from kam_shared.messaging.transport import Transport
+from kam_shared.runtime import ServiceDefinition, ServiceRuntime
+
+NAME = "registry"
+
+DEFINITION = ServiceDefinition(
+    name=NAME,
+    metadata=metadata,
+    tables=messaging,
+    migrations_dir=Path(__file__).parent / "migrations",
+)
+
+
+def create_app(
+    settings: RegistrySettings | None = None, *, transport: Transport | None = None, clock: Clock | None = None
+) -> FastAPI:
+    runtime = ServiceRuntime(DEFINITION, settings or RegistrySettings(), transport=transport, clock=clock)
+    return create_service_app(
+        runtime,
+        title="KAM Suite registry",
+        description="Customers and their archives, billing accounts, account managers, claims and contacts.",
+        routers=[customer_router, billing_account_router],
+    )
+
+
+def run() -> None:
+    import uvicorn
+
+    from kam_shared.observability import configure_logging
+
+    parser = argparse.ArgumentParser(description="Run the KAM Suite registry service on its own.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=None)
+    args = parser.parse_args()
+    settings = RegistrySettings()
+    configure_logging(settings.log_level)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port or settings.port, log_config=None)

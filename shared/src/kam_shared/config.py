@@ -1,0 +1,56 @@
+"""Settings shared by every service. Each service subclasses with its own env prefix (KAM_REGISTRY_, ...).
+
+The plain names of the distributed deployment (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, KAM_ADMIN_API_KEY)
+are read too, below the prefixed ones, so one container needs no prefix and one host can run several."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+_PLAIN_NAMES = {
+    "database_url": "DATABASE_URL",
+    "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
+    "admin_api_key": "KAM_ADMIN_API_KEY",
+    "data_dir": "KAM_DATA_DIR",
+    "log_level": "KAM_LOG_LEVEL",
+}
+
+
+def _plain_environment() -> dict[str, Any]:
+    return {field: os.environ[name] for field, name in _PLAIN_NAMES.items() if os.environ.get(name)}
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str | None = Field(default=None, description="SQLAlchemy async URL; SQLite in data_dir when unset")
+    kafka_bootstrap_servers: str | None = Field(default=None, description="Kafka brokers; the in-process bus when unset")
+    kafka_topic_partitions: int = Field(default=3, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    admin_api_key: SecretStr | None = None
+    data_dir: Path = Path("data")
+    log_level: str = "INFO"
+    migrate_on_start: bool = True
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    relay_poll_interval_s: float = Field(default=1.0, gt=0)
+    relay_batch_size: int = Field(default=500, ge=1)
+    consumer_max_records: int = Field(default=500, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[Any, ...]:
+        return (init_settings, env_settings, _plain_environment, dotenv_settings, file_secret_settings)
+
+    def resolved_database_url(self, service: str) -> str:
+        from kam_shared.db import sqlite_url
+
+        return self.database_url or sqlite_url(self.data_dir, service)

@@ -1,0 +1,166 @@
+"""The one contract between the services: every event's wire name, topic, schema version and data."""
+
+from datetime import date
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Topics:
+    # One topic per producing side keeps each customer's events in order within that side (key = customer id).
+    REGISTRY = "kam.registry"
+    BILLING = "kam.billing"
+    TIERING = "kam.tiering"
+    SERVICE_DESK = "kam.service-desk"
+
+    ALL = (REGISTRY, BILLING, TIERING, SERVICE_DESK)
+
+    @staticmethod
+    def dead_letter(topic: str) -> str:
+        return f"{topic}.dlq"
+
+
+Tier = Literal["strategic", "platinum", "gold", "vip", "standard"]
+TIERS: tuple[Tier, ...] = ("strategic", "platinum", "gold", "vip", "standard")
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    TYPE: ClassVar[str]
+    TOPIC: ClassVar[str]
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    @property
+    def subject(self) -> str | None:
+        return getattr(self, "customer_id", None)
+
+
+class CustomerRegistered(Event):
+    TYPE = "customer.registered"
+    TOPIC = Topics.REGISTRY
+
+    customer_id: str
+    full_name: str
+    short_name: str | None = None
+    uscc: str | None = None
+    industry: str | None = None
+    branch: str
+    county: str | None = None
+    important: bool = False
+    potential: bool = False
+    agreement_signed_on: date | None = None
+    agreement_expires_on: date | None = None
+    registered_at: AwareDatetime
+
+
+class BillingAccountLinked(Event):
+    TYPE = "billing_account.linked"
+    TOPIC = Topics.REGISTRY
+
+    customer_id: str
+    account_no: str
+    effective_from: date
+    previous_customer_id: str | None = None
+    linked_at: AwareDatetime
+
+
+class BillingPosted(Event):
+    TYPE = "billing.posted"
+    TOPIC = Topics.BILLING
+
+    billing_id: str = Field(min_length=1, max_length=128)
+    customer_id: str | None = None
+    account_no: str | None = None
+    amount_minor: int
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    business_line: str
+    items: int = Field(ge=0)
+    posted_on: date
+    corrects_billing_id: str | None = None
+
+    @property
+    def subject(self) -> str | None:
+        return self.customer_id or (f"account:{self.account_no}" if self.account_no else None)
+
+
+class TierReason(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    detail: str
+    figures: dict[str, int | str] = {}
+
+
+class TierChanged(Event):
+    TYPE = "tier.changed"
+    TOPIC = Topics.TIERING
+
+    customer_id: str
+    old_tier: Tier
+    new_tier: Tier
+    qualified: bool
+    reasons: list[TierReason]
+    revenue_12m_minor: int
+    currency: str
+    policy_id: str
+    policy_version: int
+    # Per-customer sequence of tiering's decisions: a replica applies an event only when it is newer.
+    sequence: int
+    changed_at: AwareDatetime
+
+
+class RevenueUpdated(Event):
+    TYPE = "revenue.updated"
+    TOPIC = Topics.TIERING
+
+    customer_id: str
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    month_amount_minor: int
+    revenue_12m_minor: int
+    currency: str
+    as_of: date
+    sequence: int
+
+
+class TicketOpened(Event):
+    TYPE = "ticket.opened"
+    TOPIC = Topics.SERVICE_DESK
+
+    ticket_id: str
+    customer_id: str
+    type: str
+    channel: str
+    priority: str
+    level: int
+    tier: Tier
+    received_at: AwareDatetime
+    first_response_due_at: AwareDatetime
+    resolution_due_at: AwareDatetime
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.TYPE: cls
+    for cls in (CustomerRegistered, BillingAccountLinked, BillingPosted, TierChanged, RevenueUpdated, TicketOpened)
+}
+
+
+def event_class(event_type: str) -> type[Event] | None:
+    return EVENT_TYPES.get(event_type)
+
+
+__all__ = [
+    "EVENT_TYPES",
+    "TIERS",
+    "BillingAccountLinked",
+    "BillingPosted",
+    "CustomerRegistered",
+    "Event",
+    "RevenueUpdated",
+    "Tier",
+    "TierChanged",
+    "TierReason",
+    "TicketOpened",
+    "Topics",
+    "event_class",
+]

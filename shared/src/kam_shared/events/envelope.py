@@ -1,0 +1,145 @@
+"""CloudEvents 1.0 envelope and its Kafka binding (binary mode on the way out; binary or structured on the way in)."""
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+
+from kam_shared.events.catalog import Event, event_class
+
+SPEC_VERSION = "1.0"
+JSON = "application/json"
+STRUCTURED = "application/cloudevents+json"
+
+
+class PoisonMessage(Exception):
+    """A message no retry can fix: it goes to the dead-letter topic with this reason."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    id: str
+    type: str
+    source: str
+    time: datetime
+    subject: str | None
+    schemaversion: int
+    data: Event
+
+    @classmethod
+    def wrap(cls, event: Event, *, source: str, time: datetime, id: str | None = None) -> "Envelope":
+        if time.tzinfo is None:
+            raise ValueError("event time must be time-zone aware")
+        return cls(
+            id=id or str(uuid.uuid4()),
+            type=event.TYPE,
+            source=source,
+            time=time.astimezone(UTC),
+            subject=event.subject,
+            schemaversion=event.SCHEMA_VERSION,
+            data=event,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WireMessage:
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+
+
+def encode(envelope: Envelope) -> WireMessage:
+    headers = [
+        ("ce_specversion", SPEC_VERSION),
+        ("ce_id", envelope.id),
+        ("ce_source", envelope.source),
+        ("ce_type", envelope.type),
+        ("ce_time", envelope.time.isoformat()),
+        ("ce_schemaversion", str(envelope.schemaversion)),
+        ("content-type", JSON),
+    ]
+    if envelope.subject is not None:
+        headers.append(("ce_subject", envelope.subject))
+    return WireMessage(
+        key=envelope.subject.encode() if envelope.subject is not None else None,
+        value=envelope.data.model_dump_json().encode(),
+        headers=tuple((name, value.encode()) for name, value in headers),
+    )
+
+
+def decode(value: bytes | None, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> Envelope:
+    try:
+        attrs = {name: raw.decode() for name, raw in headers if raw is not None}
+    except UnicodeDecodeError as exc:
+        raise PoisonMessage("bad-header", str(exc)) from None
+    if attrs.get("content-type", "").startswith(STRUCTURED):
+        return _decode_structured(value)
+    if value is None:
+        raise PoisonMessage("empty-value")
+    cloud = {name[3:]: raw for name, raw in attrs.items() if name.startswith("ce_")}
+    content_type = attrs.get("content-type", JSON)
+    if not content_type.startswith(JSON):
+        raise PoisonMessage("unsupported-content-type", content_type)
+    try:
+        data = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PoisonMessage("unparseable-data", str(exc)) from None
+    return _build(cloud, data)
+
+
+def _decode_structured(value: bytes | None) -> Envelope:
+    try:
+        document = json.loads(value or b"")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PoisonMessage("unparseable-data", str(exc)) from None
+    if not isinstance(document, dict):
+        raise PoisonMessage("unparseable-data", "structured event is not a JSON object")
+    data = document.pop("data", None)
+    return _build({name: str(attr) for name, attr in document.items() if attr is not None}, data)
+
+
+def _build(cloud: dict[str, str], data: object) -> Envelope:
+    missing = [name for name in ("specversion", "id", "source", "type", "time") if not cloud.get(name)]
+    if missing:
+        raise PoisonMessage("missing-attribute", ", ".join(missing))
+    if cloud["specversion"] != SPEC_VERSION:
+        raise PoisonMessage("unsupported-specversion", cloud["specversion"])
+    try:
+        time = datetime.fromisoformat(cloud["time"].replace("Z", "+00:00"))
+    except ValueError:
+        raise PoisonMessage("bad-attribute", f"time={cloud['time']!r}") from None
+    if time.tzinfo is None:
+        raise PoisonMessage("bad-attribute", "time has no offset")
+    cls = event_class(cloud["type"])
+    if cls is None:
+        raise PoisonMessage("unknown-type", cloud["type"])
+    try:
+        version = int(cloud.get("schemaversion", "1"))
+    except ValueError:
+        raise PoisonMessage("bad-attribute", f"schemaversion={cloud.get('schemaversion')!r}") from None
+    if version > cls.SCHEMA_VERSION or version < 1:
+        raise PoisonMessage("unsupported-schema-version", f"{cls.TYPE} v{version}")
+    try:
+        event = cls.model_validate(data)
+    except ValidationError as exc:
+        raise PoisonMessage("invalid-data", _summarise(exc)) from None
+    return Envelope(
+        id=cloud["id"],
+        type=cls.TYPE,
+        source=cloud["source"],
+        time=time,
+        subject=cloud.get("subject"),
+        schemaversion=version,
+        data=event,
+    )
+
+
+def _summarise(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors())[:1000]

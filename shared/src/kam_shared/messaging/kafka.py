@@ -1,0 +1,193 @@
+"""The distributed bus: Kafka through aiokafka. Acks from all replicas, explicit topics, manual offset commits."""
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from kam_shared.messaging.transport import IncomingRecord, OutgoingRecord, TransportError, last_offsets
+
+log = logging.getLogger(__name__)
+
+
+class KafkaTransport:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str,
+        partitions: int = 3,
+        replication_factor: int = 1,
+        request_timeout_ms: int = 15000,
+    ) -> None:
+        self._bootstrap = bootstrap_servers
+        self._client_id = client_id
+        self._partitions = partitions
+        self._replication = replication_factor
+        self._request_timeout_ms = request_timeout_ms
+        self._producer: AIOKafkaProducer | None = None
+        self._ensured: set[str] = set()
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        # Connecting is lazy: a service must come up (and say it is not ready) while the broker is away.
+        return None
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await producer.stop()
+
+    async def _connected_producer(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self._bootstrap,
+                    client_id=self._client_id,
+                    acks="all",
+                    # Idempotent producers need InitProducerId, which not every Kafka-protocol broker offers;
+                    # duplicates from retries are absorbed by the consumers' inbox instead.
+                    enable_idempotence=False,
+                    linger_ms=5,
+                    request_timeout_ms=self._request_timeout_ms,
+                )
+                try:
+                    await producer.start()
+                except KafkaError as exc:
+                    await producer.stop()
+                    raise TransportError(f"cannot connect to Kafka at {self._bootstrap}: {exc!r}") from exc
+                self._producer = producer
+            return self._producer
+
+    async def ping(self) -> bool:
+        try:
+            producer = await self._connected_producer()
+            await asyncio.wait_for(producer.client.fetch_all_metadata(), 5)
+        except (TransportError, KafkaError, TimeoutError, OSError):
+            return False
+        return True
+
+    async def ensure_topics(self, topics: Iterable[str]) -> None:
+        wanted = [topic for topic in dict.fromkeys(topics) if topic not in self._ensured]
+        if not wanted:
+            return
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self._bootstrap,
+            client_id=f"{self._client_id}-admin",
+            request_timeout_ms=self._request_timeout_ms,
+        )
+        try:
+            await admin.start()
+            existing = set(await admin.list_topics())
+            missing = [topic for topic in wanted if topic not in existing]
+            if missing:
+                try:
+                    await admin.create_topics(
+                        [NewTopic(topic, self._partitions, self._replication) for topic in missing]
+                    )
+                except TopicAlreadyExistsError:
+                    pass
+                log.info("created topics", extra={"topics": missing, "partitions": self._partitions})
+        except KafkaError as exc:
+            raise TransportError(f"cannot create topics {wanted}: {exc!r}") from exc
+        finally:
+            await admin.close()
+        self._ensured.update(wanted)
+
+    async def send(self, records: Sequence[OutgoingRecord]) -> int:
+        if not records:
+            return 0
+        await self.ensure_topics(record.topic for record in records)
+        producer = await self._connected_producer()
+        futures = []
+        try:
+            for record in records:
+                futures.append(
+                    await producer.send(record.topic, record.value, key=record.key, headers=list(record.headers))
+                )
+        except KafkaError as exc:
+            log.warning("kafka send failed", extra={"error": repr(exc)})
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        acknowledged = 0
+        for result in results:
+            if isinstance(result, BaseException):
+                log.warning("kafka did not acknowledge a record", extra={"error": repr(result)})
+                break
+            acknowledged += 1
+        if acknowledged == 0:
+            await self._drop_producer()
+            raise TransportError("Kafka acknowledged none of the records")
+        return acknowledged
+
+    async def _drop_producer(self) -> None:
+        async with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await producer.stop()
+            except KafkaError:
+                pass
+
+    def subscriber(self, group: str, topics: Sequence[str]) -> "KafkaSubscriber":
+        return KafkaSubscriber(self, group, tuple(topics))
+
+
+class KafkaSubscriber:
+    def __init__(self, transport: KafkaTransport, group: str, topics: tuple[str, ...]) -> None:
+        self._transport = transport
+        self._group = group
+        self._topics = topics
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        await self._transport.ensure_topics(self._topics)
+        consumer = AIOKafkaConsumer(
+            *self._topics,
+            bootstrap_servers=self._transport._bootstrap,
+            client_id=f"{self._transport._client_id}-{self._group}",
+            group_id=self._group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            request_timeout_ms=self._transport._request_timeout_ms + 25000,
+        )
+        try:
+            await consumer.start()
+        except KafkaError as exc:
+            await consumer.stop()
+            raise TransportError(f"cannot start consumer {self._group}: {exc!r}") from exc
+        self._consumer = consumer
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            await consumer.stop()
+
+    async def poll(self, *, max_records: int, timeout: float) -> list[IncomingRecord]:
+        assert self._consumer is not None, "subscriber not started"
+        batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
+        records: list[IncomingRecord] = []
+        for messages in batches.values():
+            for message in messages:
+                records.append(
+                    IncomingRecord(
+                        topic=message.topic,
+                        partition=message.partition,
+                        offset=message.offset,
+                        key=message.key,
+                        value=message.value,
+                        headers=tuple(message.headers or ()),
+                    )
+                )
+        return records
+
+    async def commit(self, records: Sequence[IncomingRecord]) -> None:
+        assert self._consumer is not None, "subscriber not started"
+        offsets = {TopicPartition(topic, partition): offset for (topic, partition), offset in last_offsets(records).items()}
+        try:
+            await self._consumer.commit(offsets)
+        except KafkaError as exc:
+            # After a rebalance the new owner gets these records again; the inbox makes that harmless.
+            log.warning("offset commit failed", extra={"group": self._group, "error": repr(exc)})

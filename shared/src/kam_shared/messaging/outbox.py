@@ -1,0 +1,234 @@
+"""Transactional outbox: events are rows written with the state change; a relay publishes them afterwards."""
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.sql.schema import Table
+
+from kam_shared.clock import Clock
+from kam_shared.events.catalog import Event
+from kam_shared.events.envelope import Envelope, encode
+from kam_shared.messaging.transport import OutgoingRecord, Transport, TransportError
+from kam_shared.observability import Metrics
+
+log = logging.getLogger(__name__)
+
+
+class Outbox:
+    def __init__(self, table: Table, *, source: str, clock: Clock) -> None:
+        self.table = table
+        self.source = source
+        self.clock = clock
+
+    def rows(self, events: Sequence[Event]) -> list[dict]:
+        now = self.clock.now()
+        rows = []
+        for event in events:
+            envelope = Envelope.wrap(event, source=self.source, time=now)
+            wire = encode(envelope)
+            rows.append(
+                {
+                    "event_id": envelope.id,
+                    "event_type": envelope.type,
+                    "topic": event.TOPIC,
+                    "message_key": wire.key,
+                    "headers": [[name, value.decode()] for name, value in wire.headers],
+                    "payload": wire.value,
+                    "created_at": now,
+                }
+            )
+        return rows
+
+    async def add(self, session: AsyncSession, events: Sequence[Event]) -> None:
+        if events:
+            await session.execute(insert(self.table), self.rows(events))
+
+
+class Lease(Protocol):
+    async def acquire(self) -> bool: ...
+
+    async def release(self) -> None: ...
+
+
+class LocalLease:
+    """For an embedded database only this process can reach."""
+
+    async def acquire(self) -> bool:
+        return True
+
+    async def release(self) -> None:
+        return None
+
+
+class PostgresAdvisoryLease:
+    """One active relay per service: the holder of a session-level advisory lock publishes, the others stand by."""
+
+    def __init__(self, engine: AsyncEngine, name: str) -> None:
+        self._engine = engine
+        self._key = int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "big", signed=True)
+        self._conn: AsyncConnection | None = None
+
+    async def acquire(self) -> bool:
+        if self._conn is not None:
+            try:
+                await self._conn.execute(text("SELECT 1"))
+                return True
+            except Exception:
+                await self.release()
+        conn = await self._engine.connect()
+        try:
+            held = (await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key})).scalar()
+            await conn.commit()
+        except Exception:
+            await conn.close()
+            raise
+        if not held:
+            await conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    async def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await conn.close()
+            except Exception:
+                log.debug("closing the lease connection failed", exc_info=True)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        table: Table,
+        transport: Transport,
+        clock: Clock,
+        metrics: Metrics,
+        lease: Lease,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        max_backoff: float = 30.0,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self._engine = engine
+        self._table = table
+        self._transport = transport
+        self._clock = clock
+        self._metrics = metrics
+        self._lease = lease
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._max_backoff = max_backoff
+        self._retention = retention
+        self._wake = asyncio.Event()
+        self._last_purge: datetime | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        failures = 0
+        try:
+            while True:
+                try:
+                    if not await self._lease.acquire():
+                        await self._sleep(self._poll_interval * 5)
+                        continue
+                    sent = await self.pump_once()
+                    failures = 0
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    failures += 1
+                    self._metrics.outbox_failures.inc()
+                    delay = min(self._max_backoff, 0.2 * 2**failures) * random.uniform(0.5, 1.0)
+                    log.warning("outbox relay failed; will retry", extra={"error": repr(exc), "retry_in_s": delay})
+                    if not isinstance(exc, TransportError):
+                        await self._lease.release()
+                    await asyncio.sleep(delay)
+                    continue
+                if sent < self._batch_size:
+                    await self._sleep(self._poll_interval)
+        finally:
+            await self._lease.release()
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def pump_once(self) -> int:
+        """Publishes the oldest unsent rows; marks sent only what the broker acknowledged."""
+        table = self._table
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(table.c.id, table.c.topic, table.c.message_key, table.c.headers, table.c.payload)
+                    .where(table.c.sent_at.is_(None))
+                    .order_by(table.c.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            await conn.rollback()
+        if not rows:
+            self._metrics.outbox_pending.set(0)
+            await self._purge_sent()
+            return 0
+        records = [
+            OutgoingRecord(
+                topic=row.topic,
+                key=row.message_key,
+                value=row.payload,
+                headers=tuple((name, value.encode()) for name, value in row.headers),
+            )
+            for row in rows
+        ]
+        try:
+            acknowledged = await self._transport.send(records)
+        except TransportError as exc:
+            await self._note_failure(rows[0].id, repr(exc))
+            raise
+        ids = [row.id for row in rows[:acknowledged]]
+        async with self._engine.begin() as conn:
+            await conn.execute(update(table).where(table.c.id.in_(ids)).values(sent_at=self._clock.now()))
+        self._metrics.outbox_published.inc(len(ids))
+        self._metrics.outbox_pending.set(len(rows) - len(ids))
+        if acknowledged < len(rows):
+            raise TransportError(f"broker acknowledged {acknowledged} of {len(rows)} records")
+        return acknowledged
+
+    async def _note_failure(self, row_id: int, error: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(self._table)
+                .where(self._table.c.id == row_id)
+                .values(attempts=self._table.c.attempts + 1, last_error=error[:2000])
+            )
+
+    async def _purge_sent(self) -> None:
+        now = self._clock.now()
+        if self._last_purge is not None and now - self._last_purge < timedelta(minutes=10):
+            return
+        self._last_purge = now
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                delete(self._table).where(self._table.c.sent_at.is_not(None), self._table.c.sent_at < now - self._retention)
+            )
+
+    async def pending(self) -> int:
+        async with self._engine.connect() as conn:
+            count = (
+                await conn.execute(select(func.count()).select_from(self._table).where(self._table.c.sent_at.is_(None)))
+            ).scalar_one()
+            await conn.rollback()
+        return count

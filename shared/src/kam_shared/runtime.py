@@ -1,0 +1,138 @@
+"""Everything one service runs besides its HTTP routes: database, bus, outbox relay and consumer loops."""
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import MetaData
+
+from kam_shared.clock import Clock, SystemClock
+from kam_shared.config import ServiceSettings
+from kam_shared.db import create_engine, ping, session_factory
+from kam_shared.messaging.consumer import ConsumerLoop, Subscription
+from kam_shared.messaging.inprocess import InProcessTransport
+from kam_shared.messaging.kafka import KafkaTransport
+from kam_shared.messaging.outbox import LocalLease, Outbox, OutboxRelay, PostgresAdvisoryLease
+from kam_shared.messaging.tables import MessagingTables
+from kam_shared.messaging.transport import Transport
+from kam_shared.migrations import upgrade_to_head
+from kam_shared.observability import Metrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    metadata: MetaData
+    tables: MessagingTables
+    migrations_dir: Path
+    subscriptions: Sequence[Subscription] = field(default_factory=tuple)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        settings: ServiceSettings,
+        *,
+        transport: Transport | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.definition = definition
+        self.name = definition.name
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.database_url = settings.resolved_database_url(definition.name)
+        self.engine = create_engine(self.database_url)
+        self.sessions = session_factory(self.engine)
+        self._owns_transport = transport is None
+        self.transport: Transport = transport or self._default_transport()
+        self.metrics = Metrics(definition.name)
+        self.outbox = Outbox(definition.tables.outbox, source=f"/kam/{definition.name}", clock=self.clock)
+        lease = (
+            PostgresAdvisoryLease(self.engine, f"kam-outbox-{definition.name}")
+            if self.engine.dialect.name == "postgresql"
+            else LocalLease()
+        )
+        self.relay = OutboxRelay(
+            engine=self.engine,
+            table=definition.tables.outbox,
+            transport=self.transport,
+            clock=self.clock,
+            metrics=self.metrics,
+            lease=lease,
+            batch_size=settings.relay_batch_size,
+            poll_interval=settings.relay_poll_interval_s,
+        )
+        self.consumers = [
+            ConsumerLoop(
+                subscription=subscription,
+                transport=self.transport,
+                sessions=self.sessions,
+                tables=definition.tables,
+                outbox=self.outbox,
+                clock=self.clock,
+                metrics=self.metrics,
+                on_commit=self.relay.wake,
+                max_records=settings.consumer_max_records,
+            )
+            for subscription in definition.subscriptions
+        ]
+        self._tasks: list[asyncio.Task] = []
+
+    def _default_transport(self) -> Transport:
+        if self.settings.kafka_bootstrap_servers:
+            return KafkaTransport(
+                self.settings.kafka_bootstrap_servers,
+                client_id=f"kam-{self.name}",
+                partitions=self.settings.kafka_topic_partitions,
+                replication_factor=self.settings.kafka_replication_factor,
+            )
+        return InProcessTransport()
+
+    async def migrate(self) -> None:
+        await asyncio.to_thread(upgrade_to_head, self.definition.migrations_dir, self.database_url)
+
+    async def start(self) -> None:
+        if self.settings.migrate_on_start:
+            await self.migrate()
+        if self._owns_transport:
+            await self.transport.start()
+        self._spawn(f"{self.name}-relay", self.relay.run)
+        for consumer in self.consumers:
+            self._spawn(f"{self.name}-consumer-{consumer.name}", consumer.run)
+        log.info("service started", extra={"service": self.name, "database": self.engine.url.render_as_string()})
+
+    def _spawn(self, name: str, work: Callable) -> None:
+        task = asyncio.create_task(work(), name=name)
+        task.add_done_callback(self._on_task_done)
+        self._tasks.append(task)
+
+    def _on_task_done(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task died", exc_info=task.exception(), extra={"task": task.get_name()})
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self._owns_transport:
+            await self.transport.stop()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(ping(self.engine), 5)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {exc.__class__.__name__}"
+        checks["bus"] = "ok" if await self.transport.ping() else "unreachable"
+        for task in self._tasks:
+            if task.done():
+                checks[task.get_name()] = "stopped"
+        return checks
