@@ -9,7 +9,14 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
-from kam_shared.db import create_engine
+from kam_shared.db import UtcDateTime, create_engine
+
+
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    # Migrations stay plain SQLAlchemy: the UTC handling lives in the model type, not in the schema.
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:
@@ -28,7 +35,9 @@ def upgrade_to_head(migrations_dir: Path, url: str) -> None:
 def run_env(target_metadata: MetaData, default_url: Callable[[], str]) -> None:
     url = context.config.get_main_option("sqlalchemy.url") or default_url()
     if context.is_offline_mode():
-        context.configure(url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+        context.configure(
+            url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True, render_item=_render_item
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -41,6 +50,7 @@ def _migrate(connection: Connection, target_metadata: MetaData) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

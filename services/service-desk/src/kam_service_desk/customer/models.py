@@ -1,0 +1,26 @@
+from datetime import datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field
+
+from kam_shared.db import UtcDateTime
+
+from kam_service_desk.tables import ServiceDeskModel
+
+
+class Customer(ServiceDeskModel, table=True):
+    """The service desk's replica of a customer, fed by the registry's and tiering's events.
+
+    A tier decision can arrive before the registration it follows (they travel on different topics), so
+    the name and branch are unknown until customer.registered arrives."""
+
+    __tablename__ = "customer"
+
+    customer_id: str = Field(primary_key=True, max_length=36)
+    full_name: str | None = Field(default=None, max_length=200)
+    branch: str | None = Field(default=None, max_length=50, index=True)
+    tier: str = Field(default="standard", max_length=20)
+    # The sequence of the tier.changed applied last; None until one arrives.
+    tier_sequence: int | None = None
+    registered_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

@@ -1,0 +1,14 @@
+"""Every event the service desk consumes, and the handler that applies it."""
+
+from kam_service_desk.customer.handlers import on_customer_registered, on_tier_changed
+from kam_shared.events.catalog import CustomerRegistered, TierChanged, Topics
+from kam_shared.messaging.consumer import Handler, Subscription
+
+CONSUMER = "service-desk"
+
+HANDLERS: dict[str, Handler] = {
+    CustomerRegistered.TYPE: on_customer_registered,
+    TierChanged.TYPE: on_tier_changed,
+}
+
+SUBSCRIPTION = Subscription(consumer=CONSUMER, topics=(Topics.REGISTRY, Topics.TIERING), handlers=HANDLERS)

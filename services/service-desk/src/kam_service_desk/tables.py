@@ -1,0 +1,12 @@
+from sqlmodel import SQLModel
+
+from kam_shared.db import new_registry
+from kam_shared.messaging.tables import define_messaging_tables
+
+
+class ServiceDeskModel(SQLModel, registry=new_registry()):
+    """Base of the service desk's own tables; its metadata is the service desk database's schema."""
+
+
+metadata = ServiceDeskModel.metadata
+messaging = define_messaging_tables(metadata)

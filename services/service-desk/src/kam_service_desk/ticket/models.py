@@ -1,0 +1,47 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field
+
+from kam_shared.db import UtcDateTime
+
+from kam_service_desk.tables import ServiceDeskModel
+
+
+class Ticket(ServiceDeskModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        # Keyset pagination walks (created_at, id); the filtered listings walk the same order.
+        Index("ix_ticket_created_at_id", "created_at", "id"),
+        Index("ix_ticket_customer_id_created_at_id", "customer_id", "created_at", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    customer_id: str = Field(foreign_key="customer.customer_id", max_length=36)
+    type: str = Field(max_length=30)
+    channel: str = Field(max_length=30)
+    subject: str = Field(max_length=200)
+    description: str = Field(max_length=10000)
+    status: str = Field(max_length=20, index=True)
+    priority: str = Field(max_length=20)
+    level: int = Field(index=True)
+    # The tier whose targets the ticket carries: the customer's tier when opened, or a later promotion.
+    tier: str = Field(max_length=20)
+    received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    first_response_due_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    resolution_due_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    version: int = 1
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class TicketTimelineEntry(ServiceDeskModel, table=True):
+    """Everything that happened to a ticket, in order; entries are only ever added."""
+
+    __tablename__ = "ticket_timeline_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(foreign_key="ticket.id", index=True, max_length=36)
+    kind: str = Field(max_length=40)
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,82 @@
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from kam_service_desk.sla.policy import Priority
+
+
+class TicketType(StrEnum):
+    COMPLAINT = "complaint"
+    CHANGE_REQUEST = "change_request"
+    REPAIR = "repair"
+    BILLING_DISPUTE = "billing_dispute"
+    INQUIRY = "inquiry"
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    LETTER = "letter"
+    FAX = "fax"
+    WEB = "web"
+    COUNTER = "counter"
+    ACCOUNT_MANAGER = "account_manager"
+    PARTNER_API = "partner_api"
+    CHAT = "chat"
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    PAUSED = "paused"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+# Tickets in these states no longer run against their targets.
+FINISHED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
+
+
+class TicketBase(BaseModel):
+    customer_id: str = Field(min_length=1, max_length=36)
+    type: TicketType
+    channel: Channel
+    subject: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=10000)
+
+
+class TicketCreate(TicketBase):
+    model_config = ConfigDict(extra="forbid")
+
+    received_at: AwareDatetime | None = Field(
+        default=None,
+        description="when the request reached the carrier (a letter may arrive days late); now when omitted",
+    )
+
+
+class TimelineEntryRead(BaseModel):
+    kind: str
+    at: datetime
+    details: dict
+
+
+class TicketSummary(TicketBase):
+    id: str
+    status: TicketStatus
+    priority: Priority
+    level: int
+    tier: str
+    received_at: datetime
+    first_response_due_at: datetime
+    resolution_due_at: datetime
+    created_at: datetime
+
+
+class TicketRead(TicketSummary):
+    timeline: list[TimelineEntryRead]
+
+
+class TicketPage(BaseModel):
+    items: list[TicketSummary]
+    next_cursor: str | None

@@ -1,0 +1,189 @@
+import base64
+import binascii
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kam_service_desk.customer import repository as customers
+from kam_service_desk.sla import policy
+from kam_service_desk.ticket import repository
+from kam_service_desk.ticket.exceptions import InvalidCursor, ReceivedInFuture, TicketNotFound, UnknownCustomer
+from kam_service_desk.ticket.models import Ticket, TicketTimelineEntry
+from kam_service_desk.ticket.schemas import (
+    FINISHED_STATUSES,
+    TicketCreate,
+    TicketPage,
+    TicketRead,
+    TicketStatus,
+    TicketSummary,
+    TimelineEntryRead,
+)
+from kam_shared.clock import Clock
+from kam_shared.events.catalog import Tier, TierChanged, TicketOpened
+from kam_shared.messaging.outbox import Outbox
+
+# Clocks of the caller and of this service disagree a little; a received_at slightly ahead is not an error.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+async def open_ticket(session: AsyncSession, *, ticket_in: TicketCreate, outbox: Outbox, clock: Clock) -> TicketRead:
+    customer = await customers.get(session, ticket_in.customer_id)
+    if customer is None:
+        raise UnknownCustomer(ticket_in.customer_id)
+    now = clock.now()
+    received_at = (ticket_in.received_at or now).astimezone(UTC)
+    if received_at > now + FUTURE_TOLERANCE:
+        raise ReceivedInFuture(received_at, now)
+    tier = cast(Tier, customer.tier)
+    due = policy.due_times(tier=tier, ticket_type=ticket_in.type, received_at=received_at)
+    ticket = Ticket(
+        id=str(uuid.uuid4()),
+        customer_id=customer.customer_id,
+        type=ticket_in.type,
+        channel=ticket_in.channel,
+        subject=ticket_in.subject,
+        description=ticket_in.description,
+        status=TicketStatus.OPEN,
+        priority=policy.priority_for(tier),
+        level=policy.initial_level(tier=tier, ticket_type=ticket_in.type),
+        tier=tier,
+        received_at=received_at,
+        first_response_due_at=due.first_response_due_at,
+        resolution_due_at=due.resolution_due_at,
+        created_at=now,
+        updated_at=now,
+    )
+    opened = TicketTimelineEntry(
+        ticket_id=ticket.id,
+        kind="opened",
+        at=now,
+        details={
+            "channel": ticket.channel,
+            "tier": tier,
+            "priority": ticket.priority,
+            "level": ticket.level,
+            "received_at": received_at.isoformat(),
+        },
+    )
+    await repository.add(session, ticket)
+    await repository.add(session, opened)
+    await outbox.add(
+        session,
+        [
+            TicketOpened(
+                ticket_id=ticket.id,
+                customer_id=ticket.customer_id,
+                type=ticket.type,
+                channel=ticket.channel,
+                priority=ticket.priority,
+                level=ticket.level,
+                tier=tier,
+                received_at=received_at,
+                first_response_due_at=ticket.first_response_due_at,
+                resolution_due_at=ticket.resolution_due_at,
+            )
+        ],
+    )
+    return _read(ticket, [opened])
+
+
+async def get(session: AsyncSession, *, ticket_id: str) -> TicketRead:
+    ticket = await repository.get(session, ticket_id)
+    if ticket is None:
+        raise TicketNotFound(ticket_id)
+    return _read(ticket, await repository.timeline(session, ticket_id))
+
+
+async def list_tickets(
+    session: AsyncSession,
+    *,
+    customer_id: str | None,
+    status: TicketStatus | None,
+    level: int | None,
+    limit: int,
+    cursor: str | None,
+) -> TicketPage:
+    rows = await repository.list_page(
+        session,
+        customer_id=customer_id,
+        status=status,
+        level=level,
+        after=decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
+    items = [TicketSummary.model_validate(row, from_attributes=True) for row in page]
+    return TicketPage(items=items, next_cursor=next_cursor)
+
+
+async def tighten_open_tickets(session: AsyncSession, *, change: TierChanged, clock: Clock) -> int:
+    """Gives the customer's open tickets the targets of a higher tier; a lower tier leaves them as they are.
+
+    Returns how many tickets changed."""
+    tier = change.new_tier
+    changed = 0
+    now = clock.now()
+    for ticket in await repository.open_for_customer_for_update(session, change.customer_id, FINISHED_STATUSES):
+        if not policy.is_higher(tier, cast(Tier, ticket.tier)):
+            continue
+        due = policy.due_times(tier=tier, ticket_type=ticket.type, received_at=ticket.received_at)
+        before = {
+            "tier": ticket.tier,
+            "priority": ticket.priority,
+            "first_response_due_at": ticket.first_response_due_at.isoformat(),
+            "resolution_due_at": ticket.resolution_due_at.isoformat(),
+        }
+        ticket.tier = tier
+        ticket.priority = policy.higher_priority(policy.priority_for(tier), policy.Priority(ticket.priority))
+        ticket.first_response_due_at = min(ticket.first_response_due_at, due.first_response_due_at)
+        ticket.resolution_due_at = min(ticket.resolution_due_at, due.resolution_due_at)
+        ticket.version += 1
+        ticket.updated_at = now
+        entry = TicketTimelineEntry(
+            ticket_id=ticket.id,
+            kind="targets_tightened",
+            at=now,
+            details={
+                "reason": "tier.changed",
+                "sequence": change.sequence,
+                "changed_at": change.changed_at.isoformat(),
+                "before": before,
+                "after": {
+                    "tier": ticket.tier,
+                    "priority": ticket.priority,
+                    "first_response_due_at": ticket.first_response_due_at.isoformat(),
+                    "resolution_due_at": ticket.resolution_due_at.isoformat(),
+                },
+            },
+        )
+        await repository.add(session, ticket, entry)
+        changed += 1
+    return changed
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    raw = f"{ticket.created_at.astimezone(UTC).isoformat()}|{ticket.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created_at, ticket_id = raw.split("|", 1)
+        at = datetime.fromisoformat(created_at)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidCursor() from None
+    if at.tzinfo is None or not ticket_id:
+        raise InvalidCursor()
+    return at, ticket_id
+
+
+def _read(ticket: Ticket, timeline: Sequence[TicketTimelineEntry]) -> TicketRead:
+    return TicketRead(
+        **TicketSummary.model_validate(ticket, from_attributes=True).model_dump(),
+        timeline=[TimelineEntryRead(kind=entry.kind, at=entry.at, details=entry.details) for entry in timeline],
+    )

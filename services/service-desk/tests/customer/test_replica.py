@@ -1,0 +1,94 @@
+import asyncio
+
+from sqlalchemy import func, select
+
+from kam_service_desk.customer.models import Customer
+from kam_service_desk.tables import messaging
+from kam_shared.events.envelope import encode
+from kam_shared.messaging.transport import OutgoingRecord
+
+
+async def replica(sessions, customer_id: str) -> Customer | None:
+    async with sessions() as session:
+        return await session.get(Customer, customer_id)
+
+
+async def test_a_registered_customer_joins_the_replica_at_standard_tier(bus, sessions, events):
+    await bus.deliver(events.registered("c-1", full_name="Harbour Logistics", branch="BR07"))
+
+    customer = await replica(sessions, "c-1")
+    assert (customer.full_name, customer.branch, customer.tier, customer.tier_sequence) == (
+        "Harbour Logistics",
+        "BR07",
+        "standard",
+        None,
+    )
+
+
+async def test_a_tier_change_is_stored_with_its_sequence(bus, sessions, events):
+    await bus.deliver(events.registered("c-1"), events.tier_changed("c-1", old="standard", new="gold", sequence=3))
+
+    customer = await replica(sessions, "c-1")
+    assert (customer.tier, customer.tier_sequence) == ("gold", 3)
+
+
+async def test_an_older_tier_change_arriving_late_changes_nothing(bus, sessions, events):
+    await bus.deliver(events.registered("c-1"), events.tier_changed("c-1", old="gold", new="platinum", sequence=5))
+
+    await bus.deliver(events.tier_changed("c-1", old="standard", new="gold", sequence=4))
+
+    customer = await replica(sessions, "c-1")
+    assert (customer.tier, customer.tier_sequence) == ("platinum", 5)
+
+
+async def test_a_tier_change_with_the_stored_sequence_changes_nothing(bus, sessions, events):
+    await bus.deliver(events.registered("c-1"), events.tier_changed("c-1", old="standard", new="vip", sequence=2))
+
+    await bus.deliver(events.tier_changed("c-1", old="standard", new="gold", sequence=2))
+
+    assert (await replica(sessions, "c-1")).tier == "vip"
+
+
+async def test_the_same_event_delivered_twice_is_applied_once(bus, sessions, events):
+    await bus.deliver(events.registered("c-1"))
+    change = bus.wrap(events.tier_changed("c-1", old="standard", new="gold", sequence=1))
+
+    await bus.deliver(change)
+    await bus.deliver(change)
+
+    async with sessions() as session:
+        inbox = messaging.inbox
+        claimed = (
+            await session.execute(select(func.count()).select_from(inbox).where(inbox.c.event_id == change.id))
+        ).scalar_one()
+    assert claimed == 1
+    assert (await replica(sessions, "c-1")).tier_sequence == 1
+
+
+async def test_a_tier_change_before_the_registration_creates_the_replica_and_survives_it(bus, sessions, events):
+    await bus.deliver(events.tier_changed("c-9", old="standard", new="platinum", sequence=1))
+
+    early = await replica(sessions, "c-9")
+    assert (early.tier, early.full_name, early.branch) == ("platinum", None, None)
+
+    await bus.deliver(events.registered("c-9", full_name="Riverside Power Supply", branch="BR02"))
+
+    customer = await replica(sessions, "c-9")
+    assert (customer.tier, customer.full_name, customer.branch) == ("platinum", "Riverside Power Supply", "BR02")
+
+
+async def test_events_published_on_the_bus_reach_the_replica(app, bus, sessions, events):
+    transport = app.state.runtime.transport
+    records = []
+    for event in (events.registered("c-5"), events.tier_changed("c-5", old="standard", new="vip", sequence=1)):
+        wire = encode(bus.wrap(event))
+        records.append(OutgoingRecord(topic=event.TOPIC, key=wire.key, value=wire.value, headers=wire.headers))
+
+    assert await transport.send(records) == 2
+
+    for _ in range(200):
+        customer = await replica(sessions, "c-5")
+        if customer is not None and customer.tier == "vip":
+            break
+        await asyncio.sleep(0.02)
+    assert customer is not None and (customer.full_name, customer.tier) == ("Harbour Logistics Co., Ltd.", "vip")

@@ -1,0 +1,71 @@
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import pytest
+
+from kam_service_desk.sla.policy import Priority, due_times, initial_level, is_higher, priority_for
+
+RECEIVED = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("tier", "first_response_hours", "resolution_hours"),
+    [("strategic", 1, 8), ("platinum", 1, 8), ("gold", 2, 24), ("vip", 4, 48), ("standard", 8, 72)],
+)
+def test_each_tier_is_due_after_its_own_first_response_and_resolution_targets(
+    tier, first_response_hours, resolution_hours
+):
+    due = due_times(tier=tier, ticket_type="complaint", received_at=RECEIVED)
+
+    assert due.first_response_due_at == RECEIVED + timedelta(hours=first_response_hours)
+    assert due.resolution_due_at == RECEIVED + timedelta(hours=resolution_hours)
+
+
+@pytest.mark.parametrize("tier", ["strategic", "platinum"])
+def test_a_repair_for_the_top_tiers_must_be_resolved_within_four_hours(tier):
+    due = due_times(tier=tier, ticket_type="repair", received_at=RECEIVED)
+
+    assert due.first_response_due_at == RECEIVED + timedelta(hours=1)
+    assert due.resolution_due_at == RECEIVED + timedelta(hours=4)
+
+
+def test_a_repair_for_a_gold_customer_keeps_the_general_gold_targets():
+    due = due_times(tier="gold", ticket_type="repair", received_at=RECEIVED)
+
+    assert due.resolution_due_at == RECEIVED + timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    ("tier", "priority"),
+    [
+        ("strategic", Priority.URGENT),
+        ("platinum", Priority.URGENT),
+        ("gold", Priority.HIGH),
+        ("vip", Priority.HIGH),
+        ("standard", Priority.NORMAL),
+    ],
+)
+def test_priority_follows_the_tier(tier, priority):
+    assert priority_for(tier) == priority
+
+
+@pytest.mark.parametrize("tier", ["strategic", "platinum", "gold", "vip"])
+@pytest.mark.parametrize("ticket_type", ["complaint", "repair"])
+def test_complaints_and_repairs_from_vip_and_above_go_straight_to_level_one(tier, ticket_type):
+    assert initial_level(tier=tier, ticket_type=ticket_type) == 1
+
+
+@pytest.mark.parametrize(
+    ("tier", "ticket_type"),
+    [("standard", "complaint"), ("standard", "repair"), ("platinum", "inquiry"), ("vip", "change_request")],
+)
+def test_everything_else_starts_at_the_service_centre(tier, ticket_type):
+    assert initial_level(tier=tier, ticket_type=ticket_type) == 0
+
+
+def test_tiers_rank_from_standard_up_to_strategic():
+    order = ["standard", "vip", "gold", "platinum", "strategic"]
+
+    assert all(is_higher(upper, lower) for lower, upper in pairwise(order))
+    assert not is_higher("gold", "gold")
+    assert not is_higher("vip", "platinum")

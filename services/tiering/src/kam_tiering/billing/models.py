@@ -1,0 +1,47 @@
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, Index
+from sqlmodel import Field
+
+from kam_shared.db import UtcDateTime
+from kam_tiering.tables import TieringModel
+
+
+class BillingIntake(TieringModel, table=True):
+    """Billing ids accepted over REST: the partner is told at once which ones it sent before."""
+
+    __tablename__ = "billing_intake"
+
+    billing_id: str = Field(primary_key=True, max_length=128)
+    received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class LedgerLine(TieringModel, table=True):
+    """One posted charge or correction. A line with no customer waits for its account to be linked."""
+
+    __tablename__ = "ledger_line"
+    __table_args__ = (Index("ix_ledger_line_unattributed", "account_no", "posted_on"),)
+
+    billing_id: str = Field(primary_key=True, max_length=128)
+    account_no: str | None = Field(default=None, max_length=64)
+    customer_id: str | None = Field(default=None, max_length=36, index=True)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    business_line: str = Field(max_length=50)
+    items: int = Field(sa_column=Column(BigInteger, nullable=False))
+    posted_on: date
+    month: str = Field(max_length=7)
+    corrects_billing_id: str | None = Field(default=None, max_length=128)
+    event_id: str = Field(max_length=200)
+    recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class MonthlyRevenue(TieringModel, table=True):
+    __tablename__ = "monthly_revenue"
+
+    customer_id: str = Field(primary_key=True, max_length=36)
+    month: str = Field(primary_key=True, max_length=7)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    items: int = Field(sa_column=Column(BigInteger, nullable=False))
+    lines: int
+    currency: str = Field(max_length=3)

@@ -1,0 +1,129 @@
+"""Ledger queries, all in SQLAlchemy Core: this is the path that carries the traffic."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kam_shared.db import insert_ignoring_conflicts, upsert_adding
+from kam_tiering.billing.models import BillingIntake, LedgerLine, MonthlyRevenue
+from kam_tiering.customer.models import AccountLink
+
+intake = BillingIntake.__table__
+ledger = LedgerLine.__table__
+monthly = MonthlyRevenue.__table__
+links = AccountLink.__table__
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def claim_intake(session: AsyncSession, billing_ids: Sequence[str], received_at: datetime) -> set[str]:
+    """Records billing ids as received; returns those not received before."""
+    if not billing_ids:
+        return set()
+    stmt = insert_ignoring_conflicts(intake, _dialect(session), ["billing_id"]).returning(intake.c.billing_id)
+    result = await session.execute(stmt, [{"billing_id": billing_id, "received_at": received_at} for billing_id in billing_ids])
+    return set(result.scalars())
+
+
+async def insert_lines(session: AsyncSession, rows: Sequence[dict]) -> set[str]:
+    """Inserts ledger lines; a billing id already in the ledger is skipped. Returns the ids inserted."""
+    if not rows:
+        return set()
+    stmt = insert_ignoring_conflicts(ledger, _dialect(session), ["billing_id"]).returning(ledger.c.billing_id)
+    return set((await session.execute(stmt, list(rows))).scalars())
+
+
+async def add_monthly(session: AsyncSession, deltas: Sequence[dict]) -> None:
+    """Adds amounts, items and line counts to (customer, month) totals."""
+    if deltas:
+        stmt = upsert_adding(
+            monthly, _dialect(session), ["customer_id", "month"], added=["amount_minor", "items", "lines"]
+        )
+        await session.execute(stmt, list(deltas))
+
+
+async def holders(session: AsyncSession, accounts: Iterable[str]) -> dict[str, list[tuple[date, str]]]:
+    """Every known holder of each account, oldest first, as (effective_from, customer_id)."""
+    accounts = list(accounts)
+    found: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    if not accounts:
+        return found
+    rows = await session.execute(
+        select(links.c.account_no, links.c.effective_from, links.c.customer_id)
+        .where(links.c.account_no.in_(accounts))
+        .order_by(links.c.account_no, links.c.effective_from)
+    )
+    for account_no, effective_from, customer_id in rows:
+        found[account_no].append((effective_from, customer_id))
+    return found
+
+
+async def add_link(session: AsyncSession, account_no: str, effective_from: date, customer_id: str) -> bool:
+    stmt = insert_ignoring_conflicts(links, _dialect(session), ["account_no", "effective_from"]).returning(links.c.account_no)
+    result = await session.execute(
+        stmt, [{"account_no": account_no, "effective_from": effective_from, "customer_id": customer_id}]
+    )
+    return result.first() is not None
+
+
+async def attribute_waiting(
+    session: AsyncSession, account_no: str, customer_id: str, effective_from: date, effective_to: date | None
+) -> list[tuple[str, int, int]]:
+    """Gives the account's waiting lines in [effective_from, effective_to) to the customer; returns (month, amount, items)."""
+    condition = [ledger.c.account_no == account_no, ledger.c.customer_id.is_(None), ledger.c.posted_on >= effective_from]
+    if effective_to is not None:
+        condition.append(ledger.c.posted_on < effective_to)
+    result = await session.execute(
+        update(ledger)
+        .where(*condition)
+        .values(customer_id=customer_id)
+        .returning(ledger.c.month, ledger.c.amount_minor, ledger.c["items"])
+    )
+    return [(row.month, row.amount_minor, row[2]) for row in result]
+
+
+async def months_for(session: AsyncSession, customers: Iterable[str], since_month: str) -> dict[str, dict[str, int]]:
+    customers = list(customers)
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    if not customers:
+        return found
+    rows = await session.execute(
+        select(monthly.c.customer_id, monthly.c.month, monthly.c.amount_minor).where(
+            monthly.c.customer_id.in_(customers), monthly.c.month >= since_month
+        )
+    )
+    for customer_id, month, amount in rows:
+        found[customer_id][month] = amount
+    return found
+
+
+async def series(session: AsyncSession, customer_id: str, from_month: str, to_month: str) -> list:
+    rows = await session.execute(
+        select(monthly.c.month, monthly.c.amount_minor, monthly.c["items"], monthly.c.lines, monthly.c.currency)
+        .where(monthly.c.customer_id == customer_id, monthly.c.month >= from_month, monthly.c.month <= to_month)
+        .order_by(monthly.c.month)
+    )
+    return list(rows)
+
+
+async def waiting_by_account(session: AsyncSession, limit: int) -> list:
+    rows = await session.execute(
+        select(
+            ledger.c.account_no,
+            func.count().label("lines"),
+            func.sum(ledger.c.amount_minor).label("amount_minor"),
+            ledger.c.currency,
+            func.min(ledger.c.posted_on).label("first_posted_on"),
+            func.max(ledger.c.posted_on).label("last_posted_on"),
+        )
+        .where(ledger.c.customer_id.is_(None))
+        .group_by(ledger.c.account_no, ledger.c.currency)
+        .order_by(func.sum(ledger.c.amount_minor).desc())
+        .limit(limit)
+    )
+    return list(rows)

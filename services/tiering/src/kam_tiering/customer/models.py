@@ -1,0 +1,31 @@
+from datetime import date, datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field
+
+from kam_shared.db import UtcDateTime
+from kam_tiering.tables import TieringModel
+
+
+class CustomerProfile(TieringModel, table=True):
+    """What tiering needs of a registry customer, replicated from customer.registered."""
+
+    __tablename__ = "customer_profile"
+
+    customer_id: str = Field(primary_key=True, max_length=36)
+    branch: str = Field(max_length=50)
+    county: str | None = Field(default=None, max_length=50)
+    important: bool = False
+    agreement_signed_on: date | None = None
+    agreement_expires_on: date | None = None
+    registered_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class AccountLink(TieringModel, table=True):
+    """Replica of billing_account.linked: who holds an account from which date."""
+
+    __tablename__ = "account_link"
+
+    account_no: str = Field(primary_key=True, max_length=64)
+    effective_from: date = Field(primary_key=True)
+    customer_id: str = Field(max_length=36, index=True)

@@ -1,0 +1,53 @@
+"""Composition root of the tiering service."""
+
+import argparse
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from kam_shared.clock import Clock
+from kam_shared.http import create_service_app
+from kam_shared.messaging.transport import Transport
+from kam_shared.runtime import ServiceDefinition, ServiceRuntime
+from kam_tiering.billing.router import router as billing_router
+from kam_tiering.config import TieringSettings
+from kam_tiering.messaging.subscriptions import subscriptions
+from kam_tiering.tables import messaging, metadata
+from kam_tiering.tier.policy import load_shipped
+from kam_tiering.tier.router import router as tier_router
+
+NAME = "tiering"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(
+    settings: TieringSettings | None = None, *, transport: Transport | None = None, clock: Clock | None = None
+) -> FastAPI:
+    settings = settings or TieringSettings()
+    policy = load_shipped(settings.policy)
+    definition = ServiceDefinition(
+        name=NAME, metadata=metadata, tables=messaging, migrations_dir=MIGRATIONS, subscriptions=subscriptions(policy)
+    )
+    runtime = ServiceRuntime(definition, settings, transport=transport, clock=clock)
+    app = create_service_app(
+        runtime,
+        title="KAM Suite tiering",
+        description="Billing intake, the revenue ledger, tier classification by versioned policy, anomalies.",
+        routers=[billing_router, tier_router],
+    )
+    app.state.policy = policy
+    return app
+
+
+def run() -> None:
+    import uvicorn
+
+    from kam_shared.observability import configure_logging
+
+    parser = argparse.ArgumentParser(description="Run the KAM Suite tiering service on its own.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=None)
+    args = parser.parse_args()
+    settings = TieringSettings()
+    configure_logging(settings.log_level)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port or settings.port, log_config=None)

@@ -1,0 +1,12 @@
+from sqlmodel import SQLModel
+
+from kam_shared.db import new_registry
+from kam_shared.messaging.tables import define_messaging_tables
+
+
+class TieringModel(SQLModel, registry=new_registry()):
+    """Base of tiering's own tables; its metadata is the tiering database's schema."""
+
+
+metadata = TieringModel.metadata
+messaging = define_messaging_tables(metadata)

@@ -1,0 +1,83 @@
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from kam_shared.clock import add_months, business_today, month_key
+from kam_shared.http import RuntimeDep, SessionDep
+from kam_tiering.billing import repository as ledger
+from kam_tiering.billing.schemas import MonthRevenue, RevenueSeries
+from kam_tiering.deps import PolicyDep
+from kam_tiering.tier import repository
+from kam_tiering.tier.schemas import TierRead
+
+router = APIRouter(prefix="/customers/{customer_id}", tags=["tiers"])
+
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+@router.get("/tier", response_model=TierRead)
+async def get_tier(customer_id: str, session: SessionDep, policy: PolicyDep) -> TierRead:
+    state = await repository.get_state(session, customer_id)
+    if state is not None:
+        return TierRead.model_validate(state)
+    if not await repository.known_customer(session, customer_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"customer {customer_id} is not known to tiering")
+    return TierRead(
+        customer_id=customer_id,
+        tier="standard",
+        qualified=False,
+        reasons=[],
+        revenue_12m_minor=0,
+        currency=policy.currency,
+        since=None,
+        policy_id=policy.id,
+        policy_version=policy.version,
+        evaluated_at=None,
+    )
+
+
+@router.get("/revenue", response_model=RevenueSeries)
+async def get_revenue(
+    customer_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    policy: PolicyDep,
+    from_month: Annotated[Month, Query(alias="from")] = None,
+    to_month: Annotated[Month, Query(alias="to")] = None,
+) -> RevenueSeries:
+    """Monthly revenue, one entry per month in the range (months without billing show zero)."""
+    to_month = to_month or month_key(business_today(runtime.clock))
+    from_month = from_month or add_months(to_month, -11)
+    if from_month > to_month:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail={"field": "from", "reason": "after to"})
+    if _months_between(from_month, to_month) > 120:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail={"field": "from", "reason": "range over 120 months"})
+    found = {row.month: row for row in await ledger.series(session, customer_id, from_month, to_month)}
+    months = []
+    month = from_month
+    while month <= to_month:
+        row = found.get(month)
+        months.append(
+            MonthRevenue(
+                month=month,
+                amount_minor=row.amount_minor if row else 0,
+                items=row.items if row else 0,
+                lines=row.lines if row else 0,
+                currency=row.currency if row else policy.currency,
+            )
+        )
+        month = add_months(month, 1)
+    return RevenueSeries(
+        customer_id=customer_id,
+        from_month=from_month,
+        to_month=to_month,
+        months=months,
+        total_minor=sum(entry.amount_minor for entry in months),
+        currency=policy.currency,
+    )
+
+
+def _months_between(first: str, last: str) -> int:
+    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
+
+

@@ -1,0 +1,97 @@
+"""Re-evaluation of customers after their revenue or profile changed."""
+
+from collections.abc import Iterable
+
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kam_shared.clock import Clock, add_months, business_today, month_key
+from kam_shared.events.catalog import RevenueUpdated, TierChanged
+from kam_shared.messaging.outbox import Outbox
+from kam_tiering.billing import repository as ledger
+from kam_tiering.tier import repository
+from kam_tiering.tier.classification import Profile, RevenueFigures, classify, is_promotion
+from kam_tiering.tier.policy import Policy
+
+
+async def reevaluate(
+    session: AsyncSession, *, customers: Iterable[str], policy: Policy, outbox: Outbox, clock: Clock
+) -> None:
+    """Classifies the customers on today's figures; promotes at once, emits what changed.
+
+    Demotion waits for a month to be closed, so a customer never drops a tier mid-month."""
+    customers = sorted(set(customers))
+    if not customers:
+        return
+    now = clock.now()
+    today = business_today(clock)
+    since = min(add_months(month_key(today), -11), f"{today.year - 1:04d}-01")
+    months = await ledger.months_for(session, customers, since)
+    profiles = await repository.profiles_for(session, customers)
+    states = await repository.states_for(session, customers)
+    rows, events = [], []
+    for customer_id in customers:
+        figures = RevenueFigures.from_months(months.get(customer_id, {}), today)
+        profile = _profile(profiles.get(customer_id))
+        result = classify(figures, profile, policy, today)
+        state = states.get(customer_id)
+        old_tier = state["tier"] if state else "standard"
+        promoted = is_promotion(old_tier, result.tier)
+        tier = result.tier if promoted else old_tier
+        sequence = (state["sequence"] if state else 0) + 1
+        rows.append(
+            {
+                "customer_id": customer_id,
+                "tier": tier,
+                "qualified": result.qualified,
+                "revenue_12m_minor": figures.trailing_12m_minor,
+                "currency": policy.currency,
+                "reasons": [reason.model_dump() for reason in result.reasons],
+                "since": now if promoted or state is None else state["since"],
+                "policy_id": policy.id,
+                "policy_version": policy.version,
+                "sequence": sequence,
+                "evaluated_at": now,
+            }
+        )
+        events.append(
+            RevenueUpdated(
+                customer_id=customer_id,
+                month=figures.current_month,
+                month_amount_minor=figures.current_month_minor,
+                revenue_12m_minor=figures.trailing_12m_minor,
+                currency=policy.currency,
+                as_of=today,
+                sequence=sequence,
+            )
+        )
+        if promoted:
+            events.append(
+                TierChanged(
+                    customer_id=customer_id,
+                    old_tier=old_tier,
+                    new_tier=tier,
+                    qualified=result.qualified,
+                    reasons=list(result.reasons),
+                    revenue_12m_minor=figures.trailing_12m_minor,
+                    currency=policy.currency,
+                    policy_id=policy.id,
+                    policy_version=policy.version,
+                    sequence=sequence,
+                    changed_at=now,
+                )
+            )
+    await repository.save_states(session, rows)
+    await outbox.add(session, events)
+
+
+def _profile(row: dict | None) -> Profile:
+    if row is None:
+        return Profile()
+    return Profile(
+        important=row["important"],
+        agreement_signed_on=row["agreement_signed_on"],
+        agreement_expires_on=row["agreement_expires_on"],
+    )
+
+

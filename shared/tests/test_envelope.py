@@ -1,0 +1,78 @@
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from kam_shared.events.catalog import BillingPosted, CustomerRegistered
+from kam_shared.events.envelope import Envelope, PoisonMessage, decode, encode
+
+NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+
+
+def posted(**changes) -> BillingPosted:
+    fields = dict(
+        billing_id="b-1", account_no="M-1", amount_minor=12_345, currency="CNY", business_line="parcels",
+        items=3, posted_on=date(2026, 11, 1),
+    )
+    return BillingPosted(**(fields | changes))
+
+
+def test_an_event_survives_the_round_trip_through_kafka_binary_mode():
+    envelope = Envelope.wrap(posted(customer_id="c-1"), source="/kam/tiering", time=NOW)
+    wire = encode(envelope)
+
+    decoded = decode(wire.value, wire.headers)
+
+    assert decoded == envelope
+    assert wire.key == b"c-1"
+    headers = dict(wire.headers)
+    assert headers["ce_type"] == b"billing.posted"
+    assert headers["ce_specversion"] == b"1.0"
+    assert headers["ce_subject"] == b"c-1"
+    assert headers["content-type"] == b"application/json"
+
+
+def test_an_event_with_only_an_account_is_keyed_by_the_account():
+    wire = encode(Envelope.wrap(posted(), source="/partner", time=NOW))
+    assert wire.key == b"account:M-1"
+
+
+def test_a_structured_mode_event_from_a_partner_is_accepted():
+    document = {
+        "specversion": "1.0", "id": "p-1", "source": "/partner/erp", "type": "billing.posted",
+        "time": "2026-11-20T04:00:00Z", "data": json.loads(posted().model_dump_json()),
+    }
+    decoded = decode(json.dumps(document).encode(), [("content-type", b"application/cloudevents+json")])
+    assert decoded.id == "p-1"
+    assert decoded.data == posted()
+
+
+@pytest.mark.parametrize(
+    ("value", "headers", "reason"),
+    [
+        (b"{not json", None, "unparseable-data"),
+        (b"{}", None, "invalid-data"),
+        (b"{}", {"ce_type": b"customer.exploded"}, "unknown-type"),
+        (b"{}", {"ce_schemaversion": b"2"}, "unsupported-schema-version"),
+        (b"{}", {"ce_time": b"yesterday"}, "bad-attribute"),
+        (b"{}", {"ce_time": b"2026-11-20T04:00:00"}, "bad-attribute"),
+        (b"{}", {"ce_specversion": b"0.3"}, "unsupported-specversion"),
+        (b"{}", {"ce_id": None}, "missing-attribute"),
+        (None, None, "empty-value"),
+    ],
+)
+def test_a_message_that_cannot_be_used_is_poison_with_a_reason(value, headers, reason):
+    base = {
+        "ce_specversion": b"1.0", "ce_id": b"e-1", "ce_source": b"/t", "ce_type": b"customer.registered",
+        "ce_time": b"2026-11-20T04:00:00+00:00",
+    }
+    merged = {name: raw for name, raw in (base | (headers or {})).items() if raw is not None}
+    with pytest.raises(PoisonMessage) as caught:
+        decode(value, list(merged.items()))
+    assert caught.value.reason == reason
+
+
+def test_an_event_time_must_carry_its_zone():
+    event = CustomerRegistered(customer_id="c", full_name="x", branch="b", registered_at=NOW)
+    with pytest.raises(ValueError):
+        Envelope.wrap(event, source="/t", time=datetime(2026, 1, 1))

@@ -1,0 +1,122 @@
+"""The same plumbing over a real Kafka-protocol broker: outage, redelivery and poison messages."""
+
+import asyncio
+import uuid
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from kam_shared.events.catalog import Topics
+from kam_shared.messaging.kafka import KafkaTransport
+from kam_shared.messaging.outbox import LocalLease, OutboxRelay
+from kam_shared.messaging.transport import OutgoingRecord
+
+from .conftest import record_of, registered  # noqa: TID252
+
+pytestmark = pytest.mark.integration
+
+
+def unique_topic() -> str:
+    return f"test.{uuid.uuid4().hex[:10]}"
+
+
+async def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) -> list:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    messages = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(messages) < expected and asyncio.get_running_loop().time() < deadline:
+            batches = await consumer.getmany(timeout_ms=500)
+            for batch in batches.values():
+                messages.extend(batch)
+    finally:
+        await consumer.stop()
+    return messages
+
+
+async def until(condition, timeout: float = 45.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
+
+
+async def test_a_relay_that_cannot_reach_kafka_keeps_the_rows_and_sends_them_once_it_is_back(harness, tansu):
+    from conftest import free_port
+
+    port = free_port()
+    transport = KafkaTransport(f"127.0.0.1:{port}", client_id="test-relay", partitions=2, request_timeout_ms=3000)
+    relay = OutboxRelay(
+        engine=harness.engine, table=harness.tables.outbox, transport=transport, clock=harness.clock,
+        metrics=harness.metrics, lease=LocalLease(), poll_interval=0.1, max_backoff=0.5,
+    )
+    async with harness.sessions() as session, session.begin():
+        await harness.outbox.add(session, [registered("c-1"), registered("c-2")])
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(2)
+        assert await relay.pending() == 2
+        assert harness.metrics.outbox_failures._value.get() >= 1
+
+        broker = tansu(port)
+        await until(lambda: _none_pending(relay))
+        messages = await read_all(broker.bootstrap, Topics.REGISTRY, expected=2)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await transport.stop()
+    assert sorted(message.key for message in messages) == [b"c-1", b"c-2"]
+    assert all(dict(message.headers)["ce_type"] == b"customer.registered" for message in messages)
+
+
+async def _none_pending(relay) -> bool:
+    return await relay.pending() == 0
+
+
+async def test_the_same_event_delivered_twice_over_kafka_changes_state_once(harness, kafka_bootstrap):
+    topic = unique_topic()
+    transport = KafkaTransport(kafka_bootstrap, client_id="test-dup", partitions=1)
+    consumer = harness.consumer(transport, topics=[topic], name=f"dup-{topic}")
+    record = record_of(registered("c-1"), event_id="same-event", topic=topic)
+    await transport.send([record, record])
+    task = asyncio.create_task(consumer.run())
+    try:
+        await until(lambda: _counted(harness, {"c-1": 1}))
+        await transport.send([record_of(registered("c-2"), topic=topic), record])
+        await until(lambda: _counted(harness, {"c-1": 1, "c-2": 1}))
+        await asyncio.sleep(1)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await transport.stop()
+    assert await harness.counts() == {"c-1": 1, "c-2": 1}
+
+
+async def test_an_unparseable_kafka_message_lands_in_the_dead_letter_topic_and_the_next_is_processed(
+    harness, kafka_bootstrap
+):
+    topic = unique_topic()
+    transport = KafkaTransport(kafka_bootstrap, client_id="test-dlq", partitions=1)
+    garbage = OutgoingRecord(topic=topic, key=b"c-x", value=b"{broken", headers=(("ce_type", b"customer.registered"),))
+    await transport.send([garbage, record_of(registered("c-ok"), topic=topic)])
+    consumer = harness.consumer(transport, topics=[topic], name=f"dlq-{topic}")
+    task = asyncio.create_task(consumer.run())
+    try:
+        await until(lambda: _counted(harness, {"c-ok": 1}))
+        letters = await read_all(kafka_bootstrap, Topics.dead_letter(topic), expected=1)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await transport.stop()
+    assert len(letters) == 1
+    assert letters[0].value == b"{broken"
+    headers = dict(letters[0].headers)
+    assert headers["kam_dlq_reason"] == b"unparseable-data"
+    assert headers["kam_dlq_topic"] == topic.encode()
+    assert headers["ce_type"] == b"customer.registered"
+
+
+async def _counted(harness, expected: dict) -> bool:
+    return await harness.counts() == expected

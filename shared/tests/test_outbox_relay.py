@@ -1,0 +1,118 @@
+"""The relay publishes outbox rows in order and marks them sent only once the broker has acknowledged them."""
+
+import asyncio
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from kam_shared.events.catalog import Topics
+from kam_shared.messaging.inprocess import InProcessTransport
+from kam_shared.messaging.outbox import LocalLease, OutboxRelay
+from kam_shared.messaging.transport import OutgoingRecord, TransportError
+
+from .conftest import registered  # noqa: TID252
+
+
+class FlakyTransport(InProcessTransport):
+    """An in-process bus that can be told to be down, or to acknowledge only some records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+        self.acknowledge_at_most: int | None = None
+
+    async def send(self, records: Sequence[OutgoingRecord]) -> int:
+        if self.down:
+            raise TransportError("broker unreachable")
+        if self.acknowledge_at_most is not None:
+            records = records[: self.acknowledge_at_most]
+        return await super().send(records)
+
+
+def relay_for(harness, transport) -> OutboxRelay:
+    return OutboxRelay(
+        engine=harness.engine,
+        table=harness.tables.outbox,
+        transport=transport,
+        clock=harness.clock,
+        metrics=harness.metrics,
+        lease=LocalLease(),
+        batch_size=100,
+        poll_interval=0.05,
+        max_backoff=0.1,
+    )
+
+
+async def write_events(harness, *customer_ids: str) -> None:
+    async with harness.sessions() as session, session.begin():
+        await harness.outbox.add(session, [registered(customer_id) for customer_id in customer_ids])
+
+
+async def unsent(harness) -> int:
+    outbox = harness.tables.outbox
+    async with harness.sessions() as session:
+        return len((await session.execute(select(outbox.c.id).where(outbox.c.sent_at.is_(None)))).all())
+
+
+async def test_a_relay_that_cannot_reach_the_broker_keeps_the_rows_and_sends_them_later(harness):
+    bus = FlakyTransport()
+    bus.down = True
+    await write_events(harness, "c-1", "c-2")
+    relay = relay_for(harness, bus)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.5)
+        assert await unsent(harness) == 2
+        assert harness.metrics.outbox_failures._value.get() >= 2
+        outbox = harness.tables.outbox
+        async with harness.sessions() as session:
+            attempts = (await session.execute(select(outbox.c.attempts, outbox.c.last_error).order_by(outbox.c.id))).first()
+        assert attempts.attempts >= 1 and "unreachable" in attempts.last_error
+
+        bus.down = False
+        await _until(lambda: len(bus.records(Topics.REGISTRY)) == 2)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert await unsent(harness) == 0
+    assert [record.key for record in bus.records(Topics.REGISTRY)] == [b"c-1", b"c-2"]
+
+
+async def test_only_the_acknowledged_rows_are_marked_sent(harness):
+    bus = FlakyTransport()
+    bus.acknowledge_at_most = 1
+    await write_events(harness, "c-1", "c-2", "c-3")
+    relay = relay_for(harness, bus)
+
+    try:
+        await relay.pump_once()
+    except TransportError:
+        pass
+
+    assert await unsent(harness) == 2
+    bus.acknowledge_at_most = None
+    assert await relay.pump_once() == 2
+    assert [record.key for record in bus.records(Topics.REGISTRY)] == [b"c-1", b"c-2", b"c-3"]
+
+
+async def test_a_wake_up_publishes_without_waiting_for_the_poll_interval(harness):
+    bus = FlakyTransport()
+    relay = relay_for(harness, bus)
+    relay._poll_interval = 30
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.05)
+        await write_events(harness, "c-9")
+        relay.wake()
+        await _until(lambda: len(bus.records(Topics.REGISTRY)) == 1, timeout=2)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def _until(condition, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
