@@ -6,6 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kam_service_desk.config import ServiceDeskSettings
+from kam_service_desk.customer.router import router as customer_router
 from kam_service_desk.messaging.subscriptions import SUBSCRIPTION
 from kam_service_desk.tables import messaging, metadata
 from kam_service_desk.ticket.router import router as ticket_router
@@ -33,7 +34,7 @@ def create_app(
         runtime,
         title="KAM Suite service desk",
         description="Tickets with their service-level targets and timelines, escalation and contact cadence.",
-        routers=[ticket_router],
+        routers=[ticket_router, customer_router],
     )
 
 
