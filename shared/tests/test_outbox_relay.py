@@ -116,3 +116,26 @@ async def _until(condition, timeout: float = 5.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+async def test_only_one_relay_of_a_service_holds_the_lease_on_postgresql(harness):
+    import pytest
+
+    from kam_shared.messaging.outbox import PostgresAdvisoryLease
+
+    if harness.engine.dialect.name != "postgresql":
+        pytest.skip("the advisory lease is PostgreSQL's; SQLite is one process's own")
+    first = PostgresAdvisoryLease(harness.engine, "kam-outbox-test")
+    second = PostgresAdvisoryLease(harness.engine, "kam-outbox-test")
+    other_service = PostgresAdvisoryLease(harness.engine, "kam-outbox-other")
+    try:
+        assert await first.acquire() is True
+        assert await first.acquire() is True
+        assert await second.acquire() is False
+        assert await other_service.acquire() is True
+
+        await first.release()
+        assert await second.acquire() is True
+    finally:
+        for lease in (first, second, other_service):
+            await lease.release()

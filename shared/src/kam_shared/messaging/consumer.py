@@ -91,17 +91,33 @@ class ConsumerLoop:
         return self.subscription.consumer
 
     async def run(self) -> None:
-        subscriber = self._transport.subscriber(self.name, self.subscription.topics)
-        await self._retry("start", subscriber.start)
-        self.started.set()
-        try:
-            while True:
-                records = await subscriber.poll(max_records=self._max_records, timeout=self._poll_timeout)
-                if records:
-                    await self.process(records)
-                    await subscriber.commit(records)
-        finally:
-            await subscriber.stop()
+        """Consumes until cancelled. If the subscription itself fails (broker gone, group error), it is rebuilt
+        after a pause; uncommitted records then come again and the inbox absorbs them."""
+        failures = 0
+        while True:
+            subscriber = self._transport.subscriber(self.name, self.subscription.topics)
+            try:
+                await self._retry("start", subscriber.start)
+                self.started.set()
+                while True:
+                    records = await subscriber.poll(max_records=self._max_records, timeout=self._poll_timeout)
+                    if records:
+                        await self.process(records)
+                        await subscriber.commit(records)
+                    failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                delay = self._backoff(failures)
+                log.error(
+                    "consumer failed; restarting it",
+                    exc_info=True,
+                    extra={"consumer": self.name, "error": repr(exc), "retry_in_s": delay},
+                )
+                await asyncio.sleep(delay)
+            finally:
+                await _quietly(subscriber.stop)
 
     async def process(self, records: Sequence[IncomingRecord]) -> None:
         deliveries: list[Delivery] = []
@@ -234,3 +250,10 @@ class ConsumerLoop:
 
     def _backoff(self, failures: int) -> float:
         return min(self._max_backoff, 0.1 * 2**failures) * random.uniform(0.5, 1.0)
+
+
+async def _quietly(operation: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await operation()
+    except Exception:
+        log.debug("ignored a failure while stopping", exc_info=True)

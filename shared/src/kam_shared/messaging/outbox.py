@@ -1,6 +1,7 @@
 """Transactional outbox: events are rows written with the state change; a relay publishes them afterwards."""
 
 import asyncio
+import hashlib
 import logging
 import random
 from collections.abc import Sequence
@@ -71,7 +72,7 @@ class PostgresAdvisoryLease:
 
     def __init__(self, engine: AsyncEngine, name: str) -> None:
         self._engine = engine
-        self._key = int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "big", signed=True)
+        self._key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
         self._conn: AsyncConnection | None = None
 
     async def acquire(self) -> bool:
