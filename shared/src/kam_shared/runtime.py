@@ -118,7 +118,9 @@ class ServiceRuntime:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        _done, stuck = await asyncio.wait(self._tasks, timeout=10) if self._tasks else (set(), set())
+        for task in stuck:
+            log.error("background task did not stop within 10 s", extra={"task": task.get_name()})
         self._tasks.clear()
         if self._owns_transport:
             await self.transport.stop()
@@ -127,7 +129,8 @@ class ServiceRuntime:
     async def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}
         try:
-            await asyncio.wait_for(ping(self.engine), 5)
+            async with asyncio.timeout(5):
+                await ping(self.engine)
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"error: {exc.__class__.__name__}"

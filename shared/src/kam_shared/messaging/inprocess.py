@@ -86,7 +86,8 @@ class InProcessSubscriber:
             if batch:
                 return batch
             try:
-                await asyncio.wait_for(changed.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await changed.wait()
             except TimeoutError:
                 return []
             return self._take(max_records)

@@ -65,7 +65,8 @@ class KafkaTransport:
     async def ping(self) -> bool:
         try:
             producer = await self._connected_producer()
-            await asyncio.wait_for(producer.client.fetch_all_metadata(), 5)
+            async with asyncio.timeout(5):
+                await producer.client.fetch_all_metadata()
         except (TransportError, KafkaError, TimeoutError, OSError):
             return False
         return True

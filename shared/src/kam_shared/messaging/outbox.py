@@ -162,8 +162,11 @@ class OutboxRelay:
             await self._lease.release()
 
     async def _sleep(self, seconds: float) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that coincides with the
+        # event being set, and the relay would then never stop.
         try:
-            await asyncio.wait_for(self._wake.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
         except TimeoutError:
             pass
         self._wake.clear()

@@ -1,0 +1,18 @@
+"""Every event the reporting service consumes and the handler that applies it: the one table to read."""
+
+from kam_shared.events.catalog import CustomerRegistered, RevenueUpdated, TierChanged, Topics
+from kam_shared.messaging.consumer import Subscription
+
+from kam_reporting.customer_view import handlers as customer_view
+
+REPORTING = Subscription(
+    consumer="reporting",
+    topics=(Topics.REGISTRY, Topics.TIERING, Topics.SERVICE_DESK),
+    handlers={
+        CustomerRegistered.TYPE: customer_view.on_customer_registered,
+        TierChanged.TYPE: customer_view.on_tier_changed,
+        RevenueUpdated.TYPE: customer_view.on_revenue_updated,
+    },
+)
+
+SUBSCRIPTIONS = (REPORTING,)

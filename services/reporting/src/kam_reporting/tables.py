@@ -1,0 +1,12 @@
+from sqlmodel import SQLModel
+
+from kam_shared.db import new_registry
+from kam_shared.messaging.tables import define_messaging_tables
+
+
+class ReportingModel(SQLModel, registry=new_registry()):
+    """Base of the reporting service's own tables; its metadata is the reporting database's schema."""
+
+
+metadata = ReportingModel.metadata
+messaging = define_messaging_tables(metadata)

@@ -1,0 +1,38 @@
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from kam_reporting.tier_report import service
+from kam_reporting.tier_report.exceptions import MixedCurrencies
+from kam_reporting.tier_report.schemas import TierReport
+from kam_shared.http import SessionDep
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+
+@router.get(
+    "/tiers",
+    response_model=TierReport,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "the report, as JSON or, with format=csv, as CSV"},
+        409: {"description": "revenue is held in more than one currency"},
+    },
+)
+async def get_tier_report(
+    session: SessionDep,
+    output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
+    branch: Annotated[str | None, Query(min_length=1, max_length=50, description="org unit code")] = None,
+) -> TierReport | Response:
+    try:
+        report = await service.tier_report(session, branch=branch)
+    except MixedCurrencies as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail={"reason": str(exc), "currencies": exc.currencies}
+        ) from None
+    if output == "csv":
+        return Response(
+            service.to_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="tier-report.csv"'},
+        )
+    return report
