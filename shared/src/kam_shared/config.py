@@ -30,6 +30,7 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str | None = Field(default=None, description="Kafka brokers; the in-process bus when unset")
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_session_timeout_ms: int = Field(default=10000, ge=1000)
     admin_api_key: SecretStr | None = None
     data_dir: Path = Path("data")
     log_level: str = "INFO"

@@ -90,6 +90,7 @@ class ServiceRuntime:
                 client_id=f"kam-{self.name}",
                 partitions=self.settings.kafka_topic_partitions,
                 replication_factor=self.settings.kafka_replication_factor,
+                session_timeout_ms=self.settings.kafka_session_timeout_ms,
             )
         return InProcessTransport()
 

@@ -22,12 +22,14 @@ class KafkaTransport:
         partitions: int = 3,
         replication_factor: int = 1,
         request_timeout_ms: int = 15000,
+        session_timeout_ms: int = 10000,
     ) -> None:
         self._bootstrap = bootstrap_servers
         self._client_id = client_id
         self._partitions = partitions
         self._replication = replication_factor
         self._request_timeout_ms = request_timeout_ms
+        self._session_timeout_ms = session_timeout_ms
         self._producer: AIOKafkaProducer | None = None
         self._ensured: set[str] = set()
         self._lock = asyncio.Lock()
@@ -86,11 +88,19 @@ class KafkaTransport:
             missing = [topic for topic in wanted if topic not in existing]
             if missing:
                 try:
-                    await admin.create_topics(
+                    response = await admin.create_topics(
                         [NewTopic(topic, self._partitions, self._replication) for topic in missing]
                     )
                 except TopicAlreadyExistsError:
-                    pass
+                    response = None
+                # aiokafka returns per-topic errors instead of raising them; "already exists" is success here.
+                failed = {
+                    topic: code
+                    for topic, code, *_ in getattr(response, "topic_errors", ())
+                    if code not in (0, TopicAlreadyExistsError.errno)
+                }
+                if failed:
+                    raise TransportError(f"cannot create topics: error codes {failed}")
                 log.info("created topics", extra={"topics": missing, "partitions": self._partitions})
         except KafkaError as exc:
             raise TransportError(f"cannot create topics {wanted}: {exc!r}") from exc
@@ -152,6 +162,8 @@ class KafkaSubscriber:
             group_id=self._group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            session_timeout_ms=self._transport._session_timeout_ms,
+            heartbeat_interval_ms=max(100, self._transport._session_timeout_ms // 10),
             request_timeout_ms=self._transport._request_timeout_ms + 25000,
         )
         try:
@@ -162,9 +174,20 @@ class KafkaSubscriber:
         self._consumer = consumer
 
     async def stop(self) -> None:
-        if self._consumer is not None:
-            consumer, self._consumer = self._consumer, None
-            await consumer.stop()
+        if self._consumer is None:
+            return
+        consumer, self._consumer = self._consumer, None
+        try:
+            async with asyncio.timeout(10):
+                await consumer.stop()
+        except TimeoutError:
+            log.warning("consumer did not stop within 10 s", extra={"group": self._group})
+        except asyncio.CancelledError:
+            # With the broker gone, aiokafka's stop() can raise CancelledError although nobody cancelled us.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            log.warning("consumer stop was interrupted; the broker is probably gone", extra={"group": self._group})
 
     async def poll(self, *, max_records: int, timeout: float) -> list[IncomingRecord]:
         assert self._consumer is not None, "subscriber not started"
