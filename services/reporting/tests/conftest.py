@@ -101,8 +101,8 @@ class Bus:
 
 
 @pytest.fixture
-async def app(tmp_path) -> AsyncIterator[FastAPI]:
-    app = create_app(ReportingSettings(data_dir=tmp_path, admin_api_key=API_KEY))
+async def app(database_url) -> AsyncIterator[FastAPI]:
+    app = create_app(ReportingSettings(database_url=await database_url("reporting"), admin_api_key=API_KEY))
     async with app.router.lifespan_context(app):
         yield app
 

@@ -84,8 +84,9 @@ def clock() -> FixedClock:
 
 
 @pytest_asyncio.fixture
-async def app(tmp_path, clock: FixedClock) -> AsyncIterator[FastAPI]:
-    app = create_app(ServiceDeskSettings(data_dir=tmp_path, admin_api_key=API_KEY), clock=clock)
+async def app(database_url, clock: FixedClock) -> AsyncIterator[FastAPI]:
+    settings = ServiceDeskSettings(database_url=await database_url("service-desk"), admin_api_key=API_KEY)
+    app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         yield app
 

@@ -25,8 +25,8 @@ CUSTOMERS = [
     ("珠江时报社", "GZ01", "media", 2_500, True),
     ("佛山市顺德家电商城", "FS01", "wholesale & retail", 15_000, False),
     ("深圳市南山区人民法院", "SZ01", "government", 1_200, True),
-    ("广州市天河区花城小学", "GZ01", "education", 900, False),
-    ("佛山南海纺织有限公司", "FS01", "manufacturing", 4_000, False),
+    ("广州市天河区花城小学", "GZ01", "education", 450, False),
+    ("佛山南海纺织有限公司", "FS01", "manufacturing", 600, False),
     ("深圳前海跨境物流有限公司", "SZ01", "e-commerce", 95_000, False),
 ]
 LINES = ("domestic express", "parcels", "letters", "integrated logistics", "same-city express")

@@ -105,7 +105,8 @@ class TierChanged(Event):
     currency: str
     policy_id: str
     policy_version: int
-    # Per-customer sequence of tiering's decisions: a replica applies an event only when it is newer.
+    # Per-customer sequence of tiering's evaluations, shared with revenue.updated: a replica applies an
+    # event only when its sequence is higher than the one it holds for that kind of fact.
     sequence: int
     changed_at: AwareDatetime
 
