@@ -1,3 +1,4 @@
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.billing_account import repository
@@ -37,6 +38,12 @@ async def link(
         current = BillingAccount(
             account_no=link_in.account_no, customer_id=customer_id, effective_from=link_in.effective_from, linked_at=now
         )
+        try:
+            async with session.begin_nested():
+                await repository.add(session, current)
+        except IntegrityError:
+            # Linked at the same moment by another request: decide again against the link it stored.
+            return await link(session, customer_id=customer_id, link_in=link_in, outbox=outbox, clock=clock)
     await repository.add(
         session,
         current,

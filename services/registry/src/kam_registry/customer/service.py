@@ -2,6 +2,7 @@ import re
 import unicodedata
 import uuid
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.customer import repository
@@ -47,7 +48,15 @@ async def register(session: AsyncSession, *, customer_in: CustomerCreate, outbox
         **customer_in.model_dump(exclude={"agreement", "contacts"}),
         contacts=[contact.model_dump(exclude_none=True) for contact in customer_in.contacts],
     )
-    await repository.add(session, customer)
+    try:
+        async with session.begin_nested():
+            await repository.add(session, customer)
+    except IntegrityError:
+        # Registered at the same moment by another request: the code was free when checked above.
+        existing = await repository.find_by_uscc(session, customer_in.uscc) if customer_in.uscc else None
+        if existing is None:
+            raise
+        raise DuplicateUscc(customer_in.uscc, existing.id) from None
     await outbox.add(
         session,
         [

@@ -30,7 +30,7 @@ class BillingEventIn(BaseModel):
 
 class BillingBatch(BaseModel):
     # Items are checked one by one in the service, so one bad event rejects itself, not the batch.
-    events: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+    events: list[Any] = Field(min_length=1, max_length=1000)
 
 
 class Rejection(BaseModel):

@@ -78,7 +78,12 @@ async def apply_posted(
     holders = await repository.holders(session, accounts)
     now = clock.now()
     rows = []
+    in_batch: set[str] = set()
     for envelope, event in events:
+        # One billing id twice in a batch counts once, as it does across batches: the first one wins.
+        if event.billing_id in in_batch:
+            continue
+        in_batch.add(event.billing_id)
         customer_id = event.customer_id or _holder_on(holders.get(event.account_no or "", []), event.posted_on)
         rows.append(
             {

@@ -49,9 +49,9 @@ async def get_revenue(
     to_month = to_month or month_key(business_today(runtime.clock))
     from_month = from_month or add_months(to_month, -11)
     if from_month > to_month:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail={"field": "from", "reason": "after to"})
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"field": "from", "reason": "after to"})
     if _months_between(from_month, to_month) > 120:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail={"field": "from", "reason": "range over 120 months"})
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"field": "from", "reason": "range over 120 months"})
     found = {row.month: row for row in await ledger.series(session, customer_id, from_month, to_month)}
     months = []
     month = from_month

@@ -1,0 +1,104 @@
+"""Reading a customer's monthly revenue: one entry per month of the range, zero where nothing was billed."""
+
+from datetime import UTC, datetime
+
+from .conftest import billing, yuan  # noqa: TID252
+
+
+def charge(billing_id: str, amount: str, posted_on: str, **fields) -> dict:
+    """Billing that names customer C-1 directly."""
+    return billing(
+        billing_id, customer_id="C-1", account_no=None, amount_minor=yuan(amount), posted_on=posted_on, **fields
+    )
+
+
+class TestTheMonthlySeries:
+    async def test_by_default_it_is_the_last_12_months_with_zeros_for_empty_months(self, client, post_billing):
+        await post_billing(
+            charge("B-1", "120.00", "2026-02-10", items=4),
+            charge("B-2", "80.00", "2026-02-11", items=1),
+            charge("B-3", "55.50", "2026-11-20", items=2),
+        )
+
+        response = await client.get("/v1/customers/C-1/revenue")
+
+        assert response.status_code == 200, response.text
+        series = response.json()
+        assert (series["from_month"], series["to_month"], series["currency"]) == ("2025-12", "2026-11", "CNY")
+        months = series["months"]
+        assert [month["month"] for month in months] == [
+            "2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05",
+            "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11",
+        ]  # fmt: skip
+        assert months[2] == {
+            "month": "2026-02", "amount_minor": yuan("200.00"), "items": 5, "lines": 2, "currency": "CNY"
+        }
+        assert months[11]["amount_minor"] == yuan("55.50")
+        assert [month["amount_minor"] for month in months if month["month"] not in ("2026-02", "2026-11")] == [0] * 10
+        assert series["total_minor"] == yuan("255.50")
+
+    async def test_a_range_can_be_asked_for(self, client, post_billing):
+        await post_billing(
+            charge("B-1", "1.00", "2024-12-31"),
+            charge("B-2", "2.00", "2025-01-01"),
+        )
+
+        response = await client.get("/v1/customers/C-1/revenue", params={"from": "2024-11", "to": "2025-02"})
+
+        series = response.json()
+        assert [(month["month"], month["amount_minor"]) for month in series["months"]] == [
+            ("2024-11", 0),
+            ("2024-12", 100),
+            ("2025-01", 200),
+            ("2025-02", 0),
+        ]
+        assert series["total_minor"] == 300
+
+    async def test_a_correction_lowers_the_month_of_its_own_posting_date(self, post_billing, revenue_of):
+        await post_billing(
+            charge("B-1", "500.00", "2026-10-10"),
+            charge("B-2", "-200.00", "2026-11-03", corrects_billing_id="B-1"),
+        )
+
+        assert await revenue_of("C-1") == {"2026-10": yuan("500.00"), "2026-11": -yuan("200.00")}
+
+    async def test_the_current_month_is_reckoned_in_the_carriers_time_zone(self, client, clock, post_billing):
+        # 1 December, 01:00 in Asia/Shanghai while it is still 30 November in UTC.
+        clock.set(datetime(2026, 11, 30, 17, 0, tzinfo=UTC))
+        await post_billing(charge("B-1", "9.00", "2026-12-01"))
+
+        series = (await client.get("/v1/customers/C-1/revenue")).json()
+
+        assert (series["from_month"], series["to_month"]) == ("2026-01", "2026-12")
+        assert series["months"][-1]["amount_minor"] == yuan("9.00")
+
+    async def test_a_customer_without_billing_has_twelve_zero_months(self, client):
+        response = await client.get("/v1/customers/C-unknown/revenue")
+
+        months = response.json()["months"]
+        assert len(months) == 12
+        assert {month["amount_minor"] for month in months} == {0}
+
+
+class TestBadRanges:
+    async def test_a_month_not_written_yyyy_mm_is_refused(self, client):
+        for bad in ("2026-13", "2026-1", "202611", "November"):
+            response = await client.get("/v1/customers/C-1/revenue", params={"from": bad})
+
+            assert response.status_code == 422, bad
+            assert response.json()["detail"][0]["loc"] == ["query", "from"], bad
+
+    async def test_an_end_month_not_written_yyyy_mm_is_refused(self, client):
+        response = await client.get("/v1/customers/C-1/revenue", params={"to": "2026-00"})
+
+        assert response.status_code == 422
+
+    async def test_a_range_that_ends_before_it_starts_is_refused(self, client):
+        response = await client.get("/v1/customers/C-1/revenue", params={"from": "2026-05", "to": "2026-04"})
+
+        assert response.status_code == 422
+
+    async def test_a_range_of_more_than_ten_years_is_refused(self, client):
+        response = await client.get("/v1/customers/C-1/revenue", params={"from": "2010-01", "to": "2026-11"})
+
+        assert response.status_code == 422
