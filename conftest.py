@@ -60,8 +60,16 @@ class TansuBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [str(self.binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                 "--cluster-id", f"kam-test-{uuid.uuid4().hex[:12]}"],
+                [
+                    str(self.binary),
+                    "broker",
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    url,
+                    "--cluster-id",
+                    f"kam-test-{uuid.uuid4().hex[:12]}",
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -156,3 +164,31 @@ async def database_url(tmp_path: Path) -> AsyncIterator[Callable[[str], Awaitabl
         for database in created:
             await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await connection.close()
+
+
+# A service's tests define `clock` and `service_app` (the app, not yet started); these run it for them.
+
+
+@pytest.fixture
+async def running_service(service_app) -> AsyncIterator[tuple[object, object]]:
+    from kam_shared.testing import TEST_API_KEY, running
+
+    async with running(service_app, TEST_API_KEY) as client:
+        yield service_app, client
+
+
+@pytest.fixture
+def app(running_service):
+    return running_service[0]
+
+
+@pytest.fixture
+def client(running_service):
+    return running_service[1]
+
+
+@pytest.fixture
+def bus(app, clock):
+    from kam_shared.testing import ServiceBus
+
+    return ServiceBus(app, clock)

@@ -70,9 +70,17 @@ async def apply_orm(sessions, envelopes, *, policy, outbox, clock) -> None:
             month = month_key(event.posted_on)
             session.add(
                 LedgerLine(
-                    billing_id=event.billing_id, account_no=event.account_no, customer_id=event.customer_id,
-                    amount_minor=event.amount_minor, currency=event.currency, business_line=event.business_line,
-                    items=event.items, posted_on=event.posted_on, month=month, event_id=envelope.id, recorded_at=NOW,
+                    billing_id=event.billing_id,
+                    account_no=event.account_no,
+                    customer_id=event.customer_id,
+                    amount_minor=event.amount_minor,
+                    currency=event.currency,
+                    business_line=event.business_line,
+                    items=event.items,
+                    posted_on=event.posted_on,
+                    month=month,
+                    event_id=envelope.id,
+                    recorded_at=NOW,
                 )
             )
             key = (event.customer_id, month)

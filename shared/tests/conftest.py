@@ -31,7 +31,9 @@ class Harness:
     metrics: Metrics
     outbox: Outbox
 
-    def consumer(self, transport: Transport, *, topics: Sequence[str] = (Topics.REGISTRY,), name: str = "tally") -> ConsumerLoop:
+    def consumer(
+        self, transport: Transport, *, topics: Sequence[str] = (Topics.REGISTRY,), name: str = "tally"
+    ) -> ConsumerLoop:
         tally = self.tally
 
         async def count(ctx: HandlerContext, envelopes: Sequence[Envelope]) -> None:
@@ -71,7 +73,9 @@ def record_of(event: CustomerRegistered, *, event_id: str | None = None, topic: 
 async def build_harness(url: str) -> Harness:
     metadata = MetaData()
     tables = define_messaging_tables(metadata)
-    tally = Table("tally", metadata, Column("name", String(100), primary_key=True), Column("count", Integer, nullable=False))
+    tally = Table(
+        "tally", metadata, Column("name", String(100), primary_key=True), Column("count", Integer, nullable=False)
+    )
     engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)

@@ -5,6 +5,7 @@ import asyncio
 from kam_shared.events.catalog import Topics
 from kam_shared.messaging.inprocess import InProcessTransport
 from kam_shared.messaging.transport import OutgoingRecord
+from kam_shared.testing import eventually
 
 from .conftest import record_of, registered  # noqa: TID252
 
@@ -28,9 +29,12 @@ async def test_an_unparseable_message_goes_to_the_dead_letter_topic_and_the_next
     garbage = OutgoingRecord(topic=Topics.REGISTRY, key=b"k", value=b"\x00not json", headers=(("ce_type", b"x"),))
     await bus.send([garbage, record_of(registered("c-2"))])
 
+    async def both_committed() -> bool:
+        return bus.committed("tally", Topics.REGISTRY) == 2
+
     task = asyncio.create_task(consumer.run())
     try:
-        await _until(lambda: bus.committed("tally", Topics.REGISTRY) == 2)
+        await eventually(both_committed, timeout=5, what="both records committed")
     finally:
         task.cancel()
 
@@ -47,7 +51,9 @@ async def test_an_unparseable_message_goes_to_the_dead_letter_topic_and_the_next
 async def test_an_event_the_handler_rejects_is_dead_lettered_without_holding_back_its_batch(harness):
     bus = InProcessTransport()
     consumer = harness.consumer(bus)
-    await bus.send([record_of(registered("c-1")), record_of(registered("c-bad", "reject me")), record_of(registered("c-3"))])
+    await bus.send(
+        [record_of(registered("c-1")), record_of(registered("c-bad", "reject me")), record_of(registered("c-3"))]
+    )
 
     await consumer.process(bus.records(Topics.REGISTRY))
 
@@ -93,11 +99,3 @@ async def test_events_of_types_the_consumer_does_not_handle_are_passed_over(harn
 
     assert await harness.counts() == {"c-1": 1}
     assert bus.records(Topics.dead_letter(Topics.REGISTRY)) == []
-
-
-async def _until(condition, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)

@@ -11,8 +11,13 @@ NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 
 def posted(**changes) -> BillingPosted:
     fields = dict(
-        billing_id="b-1", account_no="M-1", amount_minor=12_345, currency="CNY", business_line="parcels",
-        items=3, posted_on=date(2026, 11, 1),
+        billing_id="b-1",
+        account_no="M-1",
+        amount_minor=12_345,
+        currency="CNY",
+        business_line="parcels",
+        items=3,
+        posted_on=date(2026, 11, 1),
     )
     return BillingPosted(**(fields | changes))
 
@@ -39,8 +44,12 @@ def test_an_event_with_only_an_account_is_keyed_by_the_account():
 
 def test_a_structured_mode_event_from_a_partner_is_accepted():
     document = {
-        "specversion": "1.0", "id": "p-1", "source": "/partner/erp", "type": "billing.posted",
-        "time": "2026-11-20T04:00:00Z", "data": json.loads(posted().model_dump_json()),
+        "specversion": "1.0",
+        "id": "p-1",
+        "source": "/partner/erp",
+        "type": "billing.posted",
+        "time": "2026-11-20T04:00:00Z",
+        "data": json.loads(posted().model_dump_json()),
     }
     decoded = decode(json.dumps(document).encode(), [("content-type", b"application/cloudevents+json")])
     assert decoded.id == "p-1"
@@ -63,7 +72,10 @@ def test_a_structured_mode_event_from_a_partner_is_accepted():
 )
 def test_a_message_that_cannot_be_used_is_poison_with_a_reason(value, headers, reason):
     base = {
-        "ce_specversion": b"1.0", "ce_id": b"e-1", "ce_source": b"/t", "ce_type": b"customer.registered",
+        "ce_specversion": b"1.0",
+        "ce_id": b"e-1",
+        "ce_source": b"/t",
+        "ce_type": b"customer.registered",
         "ce_time": b"2026-11-20T04:00:00+00:00",
     }
     merged = {name: raw for name, raw in (base | (headers or {})).items() if raw is not None}

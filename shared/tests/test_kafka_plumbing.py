@@ -10,10 +10,14 @@ from kam_shared.events.catalog import Topics
 from kam_shared.messaging.kafka import KafkaTransport
 from kam_shared.messaging.outbox import LocalLease, OutboxRelay
 from kam_shared.messaging.transport import OutgoingRecord
+from kam_shared.testing import eventually
 
 from .conftest import record_of, registered  # noqa: TID252
 
 pytestmark = pytest.mark.integration
+
+# A broker that was just started, or a consumer group that is rebalancing, can take a while.
+KAFKA_TIMEOUT_S = 45.0
 
 
 def unique_topic() -> str:
@@ -35,22 +39,20 @@ async def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 3
     return messages
 
 
-async def until(condition, timeout: float = 45.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.1)
-
-
 async def test_a_relay_that_cannot_reach_kafka_keeps_the_rows_and_sends_them_once_it_is_back(harness, tansu):
     from conftest import free_port
 
     port = free_port()
     transport = KafkaTransport(f"127.0.0.1:{port}", client_id="test-relay", partitions=2, request_timeout_ms=3000)
     relay = OutboxRelay(
-        engine=harness.engine, table=harness.tables.outbox, transport=transport, clock=harness.clock,
-        metrics=harness.metrics, lease=LocalLease(), poll_interval=0.1, max_backoff=0.5,
+        engine=harness.engine,
+        table=harness.tables.outbox,
+        transport=transport,
+        clock=harness.clock,
+        metrics=harness.metrics,
+        lease=LocalLease(),
+        poll_interval=0.1,
+        max_backoff=0.5,
     )
     async with harness.sessions() as session, session.begin():
         await harness.outbox.add(session, [registered("c-1"), registered("c-2")])
@@ -61,7 +63,7 @@ async def test_a_relay_that_cannot_reach_kafka_keeps_the_rows_and_sends_them_onc
         assert harness.metrics.outbox_failures._value.get() >= 1
 
         broker = tansu(port)
-        await until(lambda: _none_pending(relay))
+        await eventually(lambda: _none_pending(relay), timeout=KAFKA_TIMEOUT_S, what="outbox relayed")
         messages = await read_all(broker.bootstrap, Topics.REGISTRY, expected=2)
     finally:
         task.cancel()
@@ -83,9 +85,9 @@ async def test_the_same_event_delivered_twice_over_kafka_changes_state_once(harn
     await transport.send([record, record])
     task = asyncio.create_task(consumer.run())
     try:
-        await until(lambda: _counted(harness, {"c-1": 1}))
+        await eventually(lambda: _counted(harness, {"c-1": 1}), timeout=KAFKA_TIMEOUT_S, what="c-1 counted")
         await transport.send([record_of(registered("c-2"), topic=topic), record])
-        await until(lambda: _counted(harness, {"c-1": 1, "c-2": 1}))
+        await eventually(lambda: _counted(harness, {"c-1": 1, "c-2": 1}), timeout=KAFKA_TIMEOUT_S, what="c-2 counted")
         await asyncio.sleep(1)
     finally:
         task.cancel()
@@ -104,7 +106,7 @@ async def test_an_unparseable_kafka_message_lands_in_the_dead_letter_topic_and_t
     consumer = harness.consumer(transport, topics=[topic], name=f"dlq-{topic}")
     task = asyncio.create_task(consumer.run())
     try:
-        await until(lambda: _counted(harness, {"c-ok": 1}))
+        await eventually(lambda: _counted(harness, {"c-ok": 1}), timeout=KAFKA_TIMEOUT_S, what="c-ok counted")
         letters = await read_all(kafka_bootstrap, Topics.dead_letter(topic), expected=1)
     finally:
         task.cancel()

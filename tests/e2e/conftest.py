@@ -4,8 +4,7 @@
 - distributed: four separate apps, each with its own database (PostgreSQL when KAM_TEST_DATABASE_URL is
   set) and its own connection to a real Kafka-protocol broker."""
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,9 +15,12 @@ import pytest
 from conftest import postgres_admin_url
 from kam_shared.clock import FixedClock
 from kam_shared.messaging.transport import Transport
+from kam_shared.testing import running
 
 API_KEY = "e2e-key"
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+# How long the services get to converge through the bus; a real broker and separate databases take a while.
+CONVERGENCE_S = 60.0
 
 
 @dataclass
@@ -31,18 +33,6 @@ class Suite:
 
     def __getitem__(self, service: str) -> httpx.AsyncClient:
         return self.clients[service]
-
-
-async def eventually(probe: Callable[[], Awaitable[object]], *, timeout: float = 60.0, interval: float = 0.1):
-    """Polls until probe returns something truthy; the services converge through the bus, not at once."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await probe()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not reached within {timeout}s; last result {result!r}")
-        await asyncio.sleep(interval)
 
 
 async def embedded_suite(stack: AsyncExitStack, tmp_path, clock: FixedClock) -> Suite:
@@ -86,13 +76,7 @@ async def distributed_suite(stack: AsyncExitStack, database_url, bootstrap: str,
             admin_api_key=API_KEY,
             relay_poll_interval_s=0.2,
         )
-        app = create_app(settings, clock=clock)
-        await stack.enter_async_context(app.router.lifespan_context(app))
-        clients[service] = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://service", headers={"X-API-Key": API_KEY}
-            )
-        )
+        clients[service] = await stack.enter_async_context(running(create_app(settings, clock=clock), API_KEY))
     partner = KafkaTransport(bootstrap, client_id="e2e-partner", partitions=3)
     stack.push_async_callback(partner.stop)
     return Suite(mode="distributed", clock=clock, clients=clients, partner_bus=partner)

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 from kam_shared.clock import add_months
 from kam_shared.events.catalog import BillingPosted
-from kam_shared.events.envelope import Envelope, encode
-from kam_shared.messaging.transport import OutgoingRecord
+from kam_shared.events.envelope import Envelope
+from kam_shared.testing import eventually, outgoing
 
-from .conftest import NOW, Suite, eventually  # noqa: TID252
+from .conftest import CONVERGENCE_S, NOW, Suite  # noqa: TID252
 
 MONTHS = [add_months("2026-11", -back) for back in range(11, -1, -1)]
 MONTHLY_FEN = 5_000_000  # 50,000.00 CNY, twelve times: 600,000.00 CNY
@@ -48,7 +48,8 @@ async def test_a_gold_customer_is_classified_served_and_reported_alike_in_every_
         assert (await suite[service].get("/readyz")).status_code == 200
 
     created = await suite["registry"].post(
-        "/v1/customers", json={"full_name": "Shenzhen Harbour Logistics Co., Ltd.", "branch": "SZ01", "industry": "e-commerce"}
+        "/v1/customers",
+        json={"full_name": "Shenzhen Harbour Logistics Co., Ltd.", "branch": "SZ01", "industry": "e-commerce"},
     )
     assert created.status_code == 201, created.text
     customer_id = created.json()["id"]
@@ -61,12 +62,14 @@ async def test_a_gold_customer_is_classified_served_and_reported_alike_in_every_
     assert posted.status_code == 202
     assert posted.json() == {"accepted": 12, "duplicates": 0, "rejected": []}
 
-    tier = await eventually(lambda: _tier_is(suite, customer_id, "gold"))
+    tier = await eventually(lambda: _tier_is(suite, customer_id, "gold"), timeout=CONVERGENCE_S, what="gold tier")
     assert tier["revenue_12m_minor"] == YEAR_FEN
     assert tier["qualified"] is True
     assert tier["policy_id"] == "postal-standard"
 
-    await eventually(lambda: _service_desk_knows(suite, customer_id, "gold"))
+    await eventually(
+        lambda: _service_desk_knows(suite, customer_id, "gold"), timeout=CONVERGENCE_S, what="service desk knows gold"
+    )
     received_at = NOW - timedelta(hours=1)
     ticket = await suite["service-desk"].post(
         "/v1/tickets",
@@ -86,7 +89,7 @@ async def test_a_gold_customer_is_classified_served_and_reported_alike_in_every_
     assert _instant(body["first_response_due_at"]) == received_at + timedelta(hours=2)
     assert _instant(body["resolution_due_at"]) == received_at + timedelta(hours=24)
 
-    gold = await eventually(lambda: _gold_counts(suite, 1, YEAR_FEN))
+    gold = await eventually(lambda: _gold_counts(suite, 1, YEAR_FEN), timeout=CONVERGENCE_S, what="gold counted")
     assert gold["revenue_12m_minor"] == YEAR_FEN
 
     again = await suite["tiering"].post("/v1/billing-events", json={"events": year_of_billing("MS-0001")})
@@ -95,8 +98,12 @@ async def test_a_gold_customer_is_classified_served_and_reported_alike_in_every_
     # A partner publishing straight to the bus: one billing id the ledger already has, one new one.
     await _publish_billing(suite, "bill-MS-0001-2026-11", amount=MONTHLY_FEN)
     await _publish_billing(suite, "bill-MS-0001-late", amount=100)
-    await eventually(lambda: _tier_revenue_is(suite, customer_id, YEAR_FEN + 100))
-    await eventually(lambda: _gold_counts(suite, 1, YEAR_FEN + 100))
+    await eventually(
+        lambda: _tier_revenue_is(suite, customer_id, YEAR_FEN + 100), timeout=CONVERGENCE_S, what="late bill in tier"
+    )
+    await eventually(
+        lambda: _gold_counts(suite, 1, YEAR_FEN + 100), timeout=CONVERGENCE_S, what="reporting adds the late bill"
+    )
     assert (await tier_of(suite, customer_id))["revenue_12m_minor"] == YEAR_FEN + 100
 
     for service, path in (
@@ -138,8 +145,7 @@ async def _publish_billing(suite: Suite, billing_id: str, *, amount: int) -> Non
         items=1,
         posted_on=date(2026, 11, 18),
     )
-    wire = encode(Envelope.wrap(event, source="/partner/billing", time=NOW))
-    await suite.partner_bus.send([OutgoingRecord(topic=event.TOPIC, key=wire.key, value=wire.value, headers=wire.headers)])
+    await suite.partner_bus.send([outgoing(Envelope.wrap(event, source="/partner/billing", time=NOW))])
 
 
 def _instant(text: str):

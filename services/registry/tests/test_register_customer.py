@@ -7,7 +7,7 @@ import httpx
 
 from kam_shared.events.catalog import CustomerRegistered
 
-from .conftest import NOW, OTHER_USCC, USCC, customer_in, published  # noqa: TID252
+from .conftest import NOW, OTHER_USCC, USCC, customer_in  # noqa: TID252
 
 
 class TestRegistering:
@@ -89,21 +89,21 @@ class TestRefusedRequests:
 
         assert response.status_code == 422
 
-    async def test_a_refused_registration_stores_and_announces_nothing(self, app, client, customer_id):
+    async def test_a_refused_registration_stores_and_announces_nothing(self, bus, client, customer_id):
         await client.post("/v1/customers", json=customer_in(full_name="Duplicate"))
 
-        assert len(await published(app, CustomerRegistered.TYPE)) == 1
+        assert len(await bus.published(CustomerRegistered.TYPE)) == 1
 
 
 class TestTheRegisteredEvent:
-    async def test_registering_announces_customer_registered_once_with_the_archive_data(self, app, client):
+    async def test_registering_announces_customer_registered_once_with_the_archive_data(self, bus, client):
         response = await client.post(
             "/v1/customers",
             json=customer_in(important=True, agreement={"signed_on": "2026-01-15", "expires_on": "2027-01-14"}),
         )
         customer_id = response.json()["id"]
 
-        envelopes = await published(app, CustomerRegistered.TYPE)
+        envelopes = await bus.published(CustomerRegistered.TYPE)
 
         assert len(envelopes) == 1
         envelope = envelopes[0]
@@ -125,15 +125,15 @@ class TestTheRegisteredEvent:
             registered_at=NOW,
         )
 
-    async def test_the_event_key_is_the_customer_id(self, app, customer_id):
-        await published(app)
+    async def test_the_event_key_is_the_customer_id(self, app, bus, customer_id):
+        await bus.published()
 
         records = app.state.runtime.transport.records("kam.registry")
         assert [record.key for record in records] == [customer_id.encode()]
 
 
 class TestConcurrentRegistrations:
-    async def test_simultaneous_registrations_of_one_uscc_create_one_customer_and_conflicts(self, app, client):
+    async def test_simultaneous_registrations_of_one_uscc_create_one_customer_and_conflicts(self, bus, client):
         responses = await asyncio.gather(*(client.post("/v1/customers", json=customer_in()) for _ in range(5)))
 
         statuses = sorted(response.status_code for response in responses)
@@ -141,4 +141,4 @@ class TestConcurrentRegistrations:
         [created] = [response.json()["id"] for response in responses if response.status_code == 201]
         conflicts = [response.json()["detail"] for response in responses if response.status_code == 409]
         assert {detail["existing_customer_id"] for detail in conflicts} == {created}
-        assert len(await published(app, CustomerRegistered.TYPE)) == 1
+        assert len(await bus.published(CustomerRegistered.TYPE)) == 1

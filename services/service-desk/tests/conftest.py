@@ -1,19 +1,12 @@
-import itertools
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
 import pytest
-import pytest_asyncio
 from fastapi import FastAPI
 
 from kam_service_desk.config import ServiceDeskSettings
 from kam_service_desk.main import create_app
 from kam_shared.clock import FixedClock
-from kam_shared.events.catalog import CustomerRegistered, Event, Tier, TierChanged, TierReason
-from kam_shared.events.envelope import Envelope, encode
-from kam_shared.messaging.transport import IncomingRecord
+from kam_shared.events.catalog import CustomerRegistered, Tier, TierChanged, TierReason
 
 API_KEY = "test-key"
 # A Monday morning in the carrier's time zone (10:00 Asia/Shanghai).
@@ -46,62 +39,16 @@ class Events:
         )
 
 
-@dataclass
-class Bus:
-    """Hands events to the service's consumer the way the transport would, one batch per call."""
-
-    app: FastAPI
-    clock: FixedClock
-
-    def __post_init__(self) -> None:
-        self._offsets = itertools.count()
-
-    def wrap(self, event: Event) -> Envelope:
-        return Envelope.wrap(event, source="/test", time=self.clock.now())
-
-    async def deliver(self, *items: Event | Envelope) -> list[Envelope]:
-        envelopes = [item if isinstance(item, Envelope) else self.wrap(item) for item in items]
-        records = []
-        for envelope in envelopes:
-            wire = encode(envelope)
-            records.append(
-                IncomingRecord(
-                    topic=envelope.data.TOPIC,
-                    partition=0,
-                    offset=next(self._offsets),
-                    key=wire.key,
-                    value=wire.value,
-                    headers=wire.headers,
-                )
-            )
-        await self.app.state.runtime.consumers[0].process(records)
-        return envelopes
-
-
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(T0)
 
 
-@pytest_asyncio.fixture
-async def app(database_url, clock: FixedClock) -> AsyncIterator[FastAPI]:
-    settings = ServiceDeskSettings(database_url=await database_url("service-desk"), admin_api_key=API_KEY)
-    app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-@pytest_asyncio.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"X-API-Key": API_KEY}
-    ) as client:
-        yield client
-
-
 @pytest.fixture
-def bus(app: FastAPI, clock: FixedClock) -> Bus:
-    return Bus(app, clock)
+async def service_app(database_url, clock: FixedClock) -> FastAPI:
+    """The service, not yet started: the root conftest's `app`, `client` and `bus` fixtures run it."""
+    settings = ServiceDeskSettings(database_url=await database_url("service-desk"), admin_api_key=API_KEY)
+    return create_app(settings, clock=clock)
 
 
 @pytest.fixture

@@ -2,31 +2,23 @@
 
 Registry events reach it the way they do in production: encoded records on the registry topic."""
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TypeVar
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from kam_shared.clock import FixedClock
-from kam_shared.events.catalog import BillingAccountLinked, BillingPosted, CustomerRegistered, Event, Topics
-from kam_shared.events.envelope import Envelope, decode, encode
-from kam_shared.messaging.transport import OutgoingRecord
+from kam_shared.events.catalog import BillingAccountLinked, BillingPosted, CustomerRegistered
+from kam_shared.testing import ServiceBus
 from kam_tiering.config import TieringSettings
 from kam_tiering.main import create_app
 
 API_KEY = "test-key"
 # Noon on 20 November 2026 in the carrier's time zone (Asia/Shanghai): the trailing window is 2025-12 .. 2026-11.
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
-CONSUMER = "tiering"
-
-T = TypeVar("T")
 
 
 def yuan(amount: str) -> int:
@@ -71,87 +63,20 @@ def posted(billing_id: str, **fields) -> BillingPosted:
     return BillingPosted(**event)
 
 
-async def until(probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0, what: str = "condition") -> T:
-    """Polls until the probe returns something truthy; fails after the timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} not reached within {timeout}s (last: {result!r})")
-        await asyncio.sleep(0.02)
-
-
-@dataclass
-class Bus:
-    """The service's bus as other services see it: send them records, read what it published, wait for it to settle."""
-
-    app: FastAPI
-    clock: FixedClock
-
-    @property
-    def transport(self):
-        return self.app.state.runtime.transport
-
-    async def send(self, *events: Event | Envelope) -> list[Envelope]:
-        envelopes = [
-            item if isinstance(item, Envelope) else Envelope.wrap(item, source="/test", time=self.clock.now())
-            for item in events
-        ]
-        records = []
-        for envelope in envelopes:
-            wire = encode(envelope)
-            records.append(OutgoingRecord(envelope.data.TOPIC, wire.key, wire.value, wire.headers))
-        await self.transport.send(records)
-        return envelopes
-
-    async def settled(self) -> None:
-        """Waits until the outbox is relayed and the consumer has committed everything on the topics it reads."""
-
-        async def quiet() -> bool:
-            if await self.app.state.runtime.relay.pending():
-                return False
-            return all(
-                self.transport.committed(CONSUMER, topic) == len(self.transport.records(topic))
-                for topic in (Topics.REGISTRY, Topics.BILLING)
-            )
-
-        await until(quiet, what="bus settled")
-
-    def published(self, event_type: str, topic: str = Topics.TIERING) -> list[Envelope]:
-        envelopes = [decode(record.value, record.headers) for record in self.transport.records(topic)]
-        return [envelope for envelope in envelopes if envelope.type == event_type]
-
-
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
 @pytest.fixture
-async def app(database_url, clock: FixedClock) -> AsyncIterator[FastAPI]:
+async def service_app(database_url, clock: FixedClock) -> FastAPI:
+    """The service, not yet started: the root conftest's `app`, `client` and `bus` fixtures run it."""
     url = await database_url("tiering")
-    app = create_app(TieringSettings(database_url=url, admin_api_key=API_KEY), clock=clock)
-    async with app.router.lifespan_context(app):
-        yield app
+    return create_app(TieringSettings(database_url=url, admin_api_key=API_KEY), clock=clock)
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"X-API-Key": API_KEY}
-    ) as client:
-        yield client
-
-
-@pytest.fixture
-def bus(app: FastAPI, clock: FixedClock) -> Bus:
-    return Bus(app, clock)
-
-
-@pytest.fixture
-def post_billing(client: httpx.AsyncClient, bus: Bus) -> Callable[..., Awaitable[dict]]:
+def post_billing(client: httpx.AsyncClient, bus: ServiceBus) -> Callable[..., Awaitable[dict]]:
     """Posts billing events, checks they were taken in, and waits until they are in the ledger."""
 
     async def post(*events: dict) -> dict:

@@ -13,7 +13,7 @@ async def waiting(client) -> list[dict]:
 
 class TestALinkedAccount:
     async def test_billing_for_a_linked_account_counts_for_its_customer(self, client, bus, post_billing, revenue_of):
-        await bus.send(registered("C-1"), linked("C-1", "MS-0001", date(2026, 1, 1)))
+        await bus.publish(registered("C-1"), linked("C-1", "MS-0001", date(2026, 1, 1)))
         await bus.settled()
 
         await post_billing(billing("B-1", account_no="MS-0001", amount_minor=yuan("1,234.56")))
@@ -24,7 +24,7 @@ class TestALinkedAccount:
     async def test_billing_before_the_effective_date_of_the_link_does_not_count(
         self, client, bus, post_billing, revenue_of
     ):
-        await bus.send(registered("C-1"), linked("C-1", "MS-0001", date(2026, 11, 1)))
+        await bus.publish(registered("C-1"), linked("C-1", "MS-0001", date(2026, 11, 1)))
         await bus.settled()
 
         await post_billing(
@@ -36,7 +36,7 @@ class TestALinkedAccount:
         assert [(account["account_no"], account["lines"]) for account in await waiting(client)] == [("MS-0001", 1)]
 
     async def test_after_a_move_each_holder_gets_the_billing_of_its_own_period(self, bus, post_billing, revenue_of):
-        await bus.send(
+        await bus.publish(
             registered("C-1"),
             registered("C-2"),
             linked("C-1", "MS-0001", date(2026, 1, 1)),
@@ -74,14 +74,14 @@ class TestAnUnknownAccount:
     async def test_waiting_billing_counts_once_the_account_is_linked_from_its_effective_date(
         self, client, bus, post_billing, revenue_of
     ):
-        await bus.send(registered("C-1"))
+        await bus.publish(registered("C-1"))
         await post_billing(
             billing("B-1", account_no="MS-0009", amount_minor=yuan("300.00"), posted_on="2026-10-05"),
             billing("B-2", account_no="MS-0009", amount_minor=yuan("200.00"), posted_on="2026-11-10"),
         )
         assert await revenue_of("C-1") == {}
 
-        await bus.send(linked("C-1", "MS-0009", date(2026, 11, 1)))
+        await bus.publish(linked("C-1", "MS-0009", date(2026, 11, 1)))
         await bus.settled()
 
         assert await revenue_of("C-1") == {"2026-11": yuan("200.00")}
@@ -94,18 +94,18 @@ class TestAnUnknownAccount:
         await post_billing(billing("B-1", account_no="MS-0009", amount_minor=yuan("300.00")))
         link = linked("C-1", "MS-0009", date(2026, 1, 1))
 
-        await bus.send(registered("C-1"), link, link)
+        await bus.publish(registered("C-1"), link, link)
         await bus.settled()
 
         assert await revenue_of("C-1") == {"2026-11": yuan("300.00")}
         assert await waiting(client) == []
 
     async def test_a_waiting_account_that_is_linked_raises_the_tier_of_its_customer(self, bus, post_billing, tier_of):
-        await bus.send(registered("C-1"))
+        await bus.publish(registered("C-1"))
         await post_billing(billing("B-1", account_no="MS-0009", amount_minor=yuan("20,000.00")))
         assert (await tier_of("C-1"))["tier"] == "standard"
 
-        await bus.send(linked("C-1", "MS-0009", date(2026, 1, 1)))
+        await bus.publish(linked("C-1", "MS-0009", date(2026, 1, 1)))
         await bus.settled()
 
         tier = await tier_of("C-1")

@@ -86,7 +86,7 @@ class TestDuplicates:
     async def test_the_same_batch_posted_twice_is_all_duplicates_and_changes_no_figure(
         self, client, bus, post_billing, revenue_of
     ):
-        await bus.send(registered("C-1"))
+        await bus.publish(registered("C-1"))
         batch = [
             billing("B-1", customer_id="C-1", account_no=None, amount_minor=yuan("700.00"), posted_on="2026-10-03"),
             billing("B-2", customer_id="C-1", account_no=None, amount_minor=yuan("300.00")),
@@ -110,7 +110,7 @@ class TestDuplicates:
         assert await revenue_of("C-1") == {"2026-11": yuan("100.00")}
 
     async def test_a_billing_id_first_seen_on_the_bus_is_a_duplicate_over_rest(self, bus, post_billing, revenue_of):
-        await bus.send(posted("B-1", customer_id="C-1", account_no=None))
+        await bus.publish(posted("B-1", customer_id="C-1", account_no=None))
         await bus.settled()
 
         result = await post_billing(billing("B-1", customer_id="C-1", account_no=None))

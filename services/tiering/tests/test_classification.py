@@ -127,13 +127,9 @@ class TestQualification:
         assert result.qualified
         assert "previous-year-and-current-month" in rules(result)
 
-    @pytest.mark.parametrize(
-        ("previous_year", "current_month"), [("9,999.99", "5,000.00"), ("50,000.00", "999.99")]
-    )
+    @pytest.mark.parametrize(("previous_year", "current_month"), [("9,999.99", "5,000.00"), ("50,000.00", "999.99")])
     def test_previous_year_and_current_month_qualify_only_together(self, previous_year, current_month):
-        result = classify(
-            figures(previous_year=previous_year, current_month=current_month), Profile(), POLICY, TODAY
-        )
+        result = classify(figures(previous_year=previous_year, current_month=current_month), Profile(), POLICY, TODAY)
 
         assert not result.qualified
         assert result.tier == "standard"

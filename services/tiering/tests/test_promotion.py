@@ -9,17 +9,17 @@ from kam_shared.events.catalog import TierChanged
 from .conftest import NOW, billing, linked, registered, yuan  # noqa: TID252
 
 
-def tier_changes(bus, customer_id: str) -> list[tuple[str, str]]:
+async def tier_changes(bus, customer_id: str) -> list[tuple[str, str]]:
     return [
         (envelope.data.old_tier, envelope.data.new_tier)
-        for envelope in bus.published(TierChanged.TYPE)
+        for envelope in await bus.published(TierChanged.TYPE)
         if envelope.data.customer_id == customer_id
     ]
 
 
 class TestPromotion:
     async def test_a_customer_billed_600_000_yuan_over_the_last_12_months_is_gold(self, bus, post_billing, tier_of):
-        await bus.send(registered("C-1"), linked("C-1", "MS-0001", date(2025, 1, 1)))
+        await bus.publish(registered("C-1"), linked("C-1", "MS-0001", date(2025, 1, 1)))
         await bus.settled()
 
         await post_billing(
@@ -37,16 +37,14 @@ class TestPromotion:
         assert set(reasons) == {"previous-year-and-current-month", "trailing-12-months", "revenue-band"}
         assert reasons["revenue-band"]["figures"]["band_min_minor"] == yuan("500,000.00")
 
-    async def test_the_promotion_is_announced_once_with_the_old_and_new_tier_and_its_reasons(
-        self, bus, post_billing
-    ):
-        await bus.send(registered("C-1"))
+    async def test_the_promotion_is_announced_once_with_the_old_and_new_tier_and_its_reasons(self, bus, post_billing):
+        await bus.publish(registered("C-1"))
         await bus.settled()
 
         await post_billing(billing("B-1", customer_id="C-1", account_no=None, amount_minor=yuan("600,000.00")))
         await bus.settled()
 
-        [envelope] = bus.published(TierChanged.TYPE)
+        [envelope] = await bus.published(TierChanged.TYPE)
         event = envelope.data
         assert envelope.subject == "C-1"
         assert (event.old_tier, event.new_tier, event.qualified) == ("standard", "gold", True)
@@ -60,7 +58,7 @@ class TestPromotion:
         await post_billing(billing("B-3", customer_id="C-1", account_no=None, amount_minor=yuan("0.01")))
         await bus.settled()
 
-        assert tier_changes(bus, "C-1") == [("standard", "vip"), ("vip", "gold")]
+        assert await tier_changes(bus, "C-1") == [("standard", "vip"), ("vip", "gold")]
 
     async def test_revenue_older_than_the_trailing_window_does_not_promote(self, bus, post_billing, tier_of):
         await post_billing(
@@ -69,10 +67,10 @@ class TestPromotion:
 
         tier = await tier_of("C-1")
         assert (tier["tier"], tier["revenue_12m_minor"]) == ("standard", 0)
-        assert tier_changes(bus, "C-1") == []
+        assert await tier_changes(bus, "C-1") == []
 
     async def test_an_important_customer_is_qualified_from_registration_without_a_tier_change(self, bus, tier_of):
-        await bus.send(registered("C-1", important=True))
+        await bus.publish(registered("C-1", important=True))
         await bus.settled()
 
         tier = await tier_of("C-1")
@@ -94,12 +92,12 @@ class TestNoDemotion:
         tier = await tier_of("C-1")
         assert (tier["tier"], tier["revenue_12m_minor"]) == ("gold", yuan("300,000.00"))
         assert tier["since"] == "2026-11-20T04:00:00Z"
-        assert tier_changes(bus, "C-1") == [("standard", "gold")]
+        assert await tier_changes(bus, "C-1") == [("standard", "gold")]
 
 
 class TestReadingATier:
     async def test_a_registered_customer_without_billing_is_standard_and_not_qualified(self, bus, tier_of):
-        await bus.send(registered("C-1"))
+        await bus.publish(registered("C-1"))
         await bus.settled()
 
         tier = await tier_of("C-1")

@@ -31,7 +31,11 @@ class TestTheMonthlySeries:
             "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11",
         ]  # fmt: skip
         assert months[2] == {
-            "month": "2026-02", "amount_minor": yuan("200.00"), "items": 5, "lines": 2, "currency": "CNY"
+            "month": "2026-02",
+            "amount_minor": yuan("200.00"),
+            "items": 5,
+            "lines": 2,
+            "currency": "CNY",
         }
         assert months[11]["amount_minor"] == yuan("55.50")
         assert [month["amount_minor"] for month in months if month["month"] not in ("2026-02", "2026-11")] == [0] * 10

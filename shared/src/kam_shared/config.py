@@ -26,8 +26,11 @@ def _plain_environment() -> dict[str, Any]:
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
+    port: int = Field(default=8000, ge=1, le=65535, description="HTTP port when the service runs alone")
     database_url: str | None = Field(default=None, description="SQLAlchemy async URL; SQLite in data_dir when unset")
-    kafka_bootstrap_servers: str | None = Field(default=None, description="Kafka brokers; the in-process bus when unset")
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, description="Kafka brokers; the in-process bus when unset"
+    )
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
     kafka_session_timeout_ms: int = Field(default=10000, ge=1000)

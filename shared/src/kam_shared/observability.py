@@ -50,13 +50,22 @@ class Metrics:
             "kam_events_processed_total", "Events applied by a consumer", ["consumer", "type"], registry=self.registry
         )
         self.events_duplicate = Counter(
-            "kam_events_duplicate_total", "Redelivered events skipped by the inbox", ["consumer"], registry=self.registry
+            "kam_events_duplicate_total",
+            "Redelivered events skipped by the inbox",
+            ["consumer"],
+            registry=self.registry,
         )
         self.dead_letters = Counter(
-            "kam_dead_letters_total", "Messages sent to a dead-letter topic", ["consumer", "reason"], registry=self.registry
+            "kam_dead_letters_total",
+            "Messages sent to a dead-letter topic",
+            ["consumer", "reason"],
+            registry=self.registry,
         )
         self.consumer_retries = Counter(
-            "kam_consumer_retries_total", "Batches retried after a transient failure", ["consumer"], registry=self.registry
+            "kam_consumer_retries_total",
+            "Batches retried after a transient failure",
+            ["consumer"],
+            registry=self.registry,
         )
         self.outbox_published = Counter(
             "kam_outbox_published_total", "Outbox rows acknowledged by the broker", registry=self.registry

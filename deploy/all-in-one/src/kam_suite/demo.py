@@ -34,7 +34,9 @@ LINES = ("domestic express", "parcels", "letters", "integrated logistics", "same
 
 async def load_demo(app: FastAPI, api_key: str) -> None:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://suite", headers={"X-API-Key": api_key}) as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://suite", headers={"X-API-Key": api_key}
+    ) as client:
         try:
             await _load(client)
         except Exception:

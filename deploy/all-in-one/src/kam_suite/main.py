@@ -43,7 +43,12 @@ def create_suite_app(
     bus = transport or InProcessTransport()
     # Embedded mode is SQLite and the in-process bus whatever the environment says: DATABASE_URL or
     # KAFKA_BOOTSTRAP_SERVERS meant for one distributed service must not send four services to one database.
-    common = {"data_dir": data_dir, "admin_api_key": admin_api_key, "database_url": None, "kafka_bootstrap_servers": None}
+    common = {
+        "data_dir": data_dir,
+        "admin_api_key": admin_api_key,
+        "database_url": None,
+        "kafka_bootstrap_servers": None,
+    }
     apps = {
         "registry": create_registry(RegistrySettings(**common), transport=bus, clock=clock),
         "tiering": create_tiering(TieringSettings(**common), transport=bus, clock=clock),
@@ -65,7 +70,9 @@ def create_suite_app(
             if demo_task is not None:
                 demo_task.cancel()
 
-    app = FastAPI(title="KAM Suite", description="Key-account management for carriers, all in one process.", lifespan=lifespan)
+    app = FastAPI(
+        title="KAM Suite", description="Key-account management for carriers, all in one process.", lifespan=lifespan
+    )
     app.state.services = apps
 
     @app.get("/healthz", tags=["operations"])

@@ -1,6 +1,5 @@
 """Composition root of the registry service."""
 
-import argparse
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -9,6 +8,7 @@ from kam_registry.billing_account.router import router as billing_account_router
 from kam_registry.config import RegistrySettings
 from kam_registry.customer.router import router as customer_router
 from kam_registry.tables import messaging, metadata
+from kam_shared.cli import serve
 from kam_shared.clock import Clock
 from kam_shared.http import create_service_app
 from kam_shared.messaging.transport import Transport
@@ -37,14 +37,8 @@ def create_app(
 
 
 def run() -> None:
-    import uvicorn
-
-    from kam_shared.observability import configure_logging
-
-    parser = argparse.ArgumentParser(description="Run the KAM Suite registry service on its own.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=None)
-    args = parser.parse_args()
-    settings = RegistrySettings()
-    configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port or settings.port, log_config=None)
+    serve(
+        description="Run the KAM Suite registry service on its own.",
+        settings_class=RegistrySettings,
+        create_app=create_app,
+    )

@@ -1,6 +1,5 @@
 """Composition root of the reporting service."""
 
-import argparse
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -10,6 +9,7 @@ from kam_reporting.dashboard.router import router as dashboard_router
 from kam_reporting.messaging.subscriptions import SUBSCRIPTIONS
 from kam_reporting.tables import messaging, metadata
 from kam_reporting.tier_report.router import router as tier_report_router
+from kam_shared.cli import serve
 from kam_shared.clock import Clock
 from kam_shared.http import create_service_app
 from kam_shared.messaging.transport import Transport
@@ -42,14 +42,8 @@ def create_app(
 
 
 def run() -> None:
-    import uvicorn
-
-    from kam_shared.observability import configure_logging
-
-    parser = argparse.ArgumentParser(description="Run the KAM Suite reporting service on its own.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=None)
-    args = parser.parse_args()
-    settings = ReportingSettings()
-    configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port or settings.port, log_config=None)
+    serve(
+        description="Run the KAM Suite reporting service on its own.",
+        settings_class=ReportingSettings,
+        create_app=create_app,
+    )

@@ -1,6 +1,5 @@
 """Composition root of the service desk."""
 
-import argparse
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -10,6 +9,7 @@ from kam_service_desk.customer.router import router as customer_router
 from kam_service_desk.messaging.subscriptions import SUBSCRIPTION
 from kam_service_desk.tables import messaging, metadata
 from kam_service_desk.ticket.router import router as ticket_router
+from kam_shared.cli import serve
 from kam_shared.clock import Clock
 from kam_shared.http import create_service_app
 from kam_shared.messaging.transport import Transport
@@ -39,14 +39,8 @@ def create_app(
 
 
 def run() -> None:
-    import uvicorn
-
-    from kam_shared.observability import configure_logging
-
-    parser = argparse.ArgumentParser(description="Run the KAM Suite service desk on its own.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=None)
-    args = parser.parse_args()
-    settings = ServiceDeskSettings()
-    configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port or settings.port, log_config=None)
+    serve(
+        description="Run the KAM Suite service desk on its own.",
+        settings_class=ServiceDeskSettings,
+        create_app=create_app,
+    )

@@ -1,10 +1,10 @@
 """Composition root of the tiering service."""
 
-import argparse
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from kam_shared.cli import serve
 from kam_shared.clock import Clock
 from kam_shared.http import create_service_app
 from kam_shared.messaging.transport import Transport
@@ -40,14 +40,8 @@ def create_app(
 
 
 def run() -> None:
-    import uvicorn
-
-    from kam_shared.observability import configure_logging
-
-    parser = argparse.ArgumentParser(description="Run the KAM Suite tiering service on its own.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=None)
-    args = parser.parse_args()
-    settings = TieringSettings()
-    configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port or settings.port, log_config=None)
+    serve(
+        description="Run the KAM Suite tiering service on its own.",
+        settings_class=TieringSettings,
+        create_app=create_app,
+    )

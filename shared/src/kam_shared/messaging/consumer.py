@@ -20,7 +20,7 @@ from kam_shared.events.catalog import Event, Topics
 from kam_shared.events.envelope import Envelope, PoisonMessage, decode
 from kam_shared.messaging.outbox import Outbox
 from kam_shared.messaging.tables import MessagingTables
-from kam_shared.messaging.transport import IncomingRecord, OutgoingRecord, Subscriber, Transport, TransportError
+from kam_shared.messaging.transport import IncomingRecord, OutgoingRecord, Transport, TransportError
 from kam_shared.observability import Metrics
 
 log = logging.getLogger(__name__)
@@ -245,7 +245,9 @@ class ConsumerLoop:
             except Exception as exc:
                 failures += 1
                 delay = self._backoff(failures)
-                log.warning(f"{what} failed; retrying", extra={"consumer": self.name, "error": repr(exc), "retry_in_s": delay})
+                log.warning(
+                    f"{what} failed; retrying", extra={"consumer": self.name, "error": repr(exc), "retry_in_s": delay}
+                )
                 await asyncio.sleep(delay)
 
     def _backoff(self, failures: int) -> float:

@@ -1,6 +1,7 @@
 """The distributed bus: Kafka through aiokafka. Acks from all replicas, explicit topics, manual offset commits."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 
@@ -137,10 +138,8 @@ class KafkaTransport:
         async with self._lock:
             producer, self._producer = self._producer, None
         if producer is not None:
-            try:
+            with contextlib.suppress(KafkaError):
                 await producer.stop()
-            except KafkaError:
-                pass
 
     def subscriber(self, group: str, topics: Sequence[str]) -> "KafkaSubscriber":
         return KafkaSubscriber(self, group, tuple(topics))
@@ -209,7 +208,9 @@ class KafkaSubscriber:
 
     async def commit(self, records: Sequence[IncomingRecord]) -> None:
         assert self._consumer is not None, "subscriber not started"
-        offsets = {TopicPartition(topic, partition): offset for (topic, partition), offset in last_offsets(records).items()}
+        offsets = {
+            TopicPartition(topic, partition): offset for (topic, partition), offset in last_offsets(records).items()
+        }
         try:
             await self._consumer.commit(offsets)
         except KafkaError as exc:

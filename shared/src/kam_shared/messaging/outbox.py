@@ -226,7 +226,9 @@ class OutboxRelay:
         self._last_purge = now
         async with self._engine.begin() as conn:
             await conn.execute(
-                delete(self._table).where(self._table.c.sent_at.is_not(None), self._table.c.sent_at < now - self._retention)
+                delete(self._table).where(
+                    self._table.c.sent_at.is_not(None), self._table.c.sent_at < now - self._retention
+                )
             )
 
     async def pending(self) -> int:

@@ -4,5 +4,6 @@ from datetime import date
 class MoveNotAfterCurrentLink(Exception):
     def __init__(self, account_no: str, current_from: date) -> None:
         super().__init__(
-            f"account {account_no} is held by another customer since {current_from}; a move-in must take effect after that"
+            f"account {account_no} is held by another customer since {current_from}; "
+            "a move-in must take effect after that"
         )

@@ -25,9 +25,7 @@ async def link_billing_account(
     except CustomerNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
     except MoveNotAfterCurrentLink as exc:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail={"field": "effective_from", "reason": str(exc)}
-        ) from None
+        raise HTTPException(status.HTTP_409_CONFLICT, detail={"field": "effective_from", "reason": str(exc)}) from None
     if not changed:
         response.status_code = status.HTTP_200_OK
     return account

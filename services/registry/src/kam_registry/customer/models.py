@@ -3,9 +3,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column
 from sqlmodel import Field
 
-from kam_shared.db import UtcDateTime
-
 from kam_registry.tables import RegistryModel
+from kam_shared.db import UtcDateTime
 
 
 class Customer(RegistryModel, table=True):

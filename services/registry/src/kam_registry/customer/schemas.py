@@ -65,4 +65,3 @@ class CustomerRead(CustomerBase):
     version: int
     created_at: datetime
     updated_at: datetime
-

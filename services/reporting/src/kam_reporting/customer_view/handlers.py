@@ -3,11 +3,10 @@
 from collections.abc import Iterable, Sequence
 from typing import TypeVar, cast
 
+from kam_reporting.customer_view import repository
 from kam_shared.events.catalog import CustomerRegistered, RevenueUpdated, TierChanged
 from kam_shared.events.envelope import Envelope
 from kam_shared.messaging.consumer import HandlerContext
-
-from kam_reporting.customer_view import repository
 
 E = TypeVar("E")
 Sequenced = TypeVar("Sequenced", TierChanged, RevenueUpdated)

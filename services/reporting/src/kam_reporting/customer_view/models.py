@@ -3,10 +3,9 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, Column
 from sqlmodel import Field
 
+from kam_reporting.tables import ReportingModel
 from kam_shared.db import UtcDateTime
 from kam_shared.events.catalog import TIERS
-
-from kam_reporting.tables import ReportingModel
 
 
 class CustomerView(ReportingModel, table=True):

@@ -4,9 +4,8 @@ from typing import Any
 from sqlalchemy import bindparam, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kam_shared.db import insert_ignoring_conflicts, upsert_adding
-
 from kam_reporting.customer_view.models import CustomerView
+from kam_shared.db import insert_ignoring_conflicts, upsert_adding
 
 customer_view = CustomerView.__table__
 

@@ -1,9 +1,8 @@
 """Every event the reporting service consumes and the handler that applies it: the one table to read."""
 
+from kam_reporting.customer_view import handlers as customer_view
 from kam_shared.events.catalog import CustomerRegistered, RevenueUpdated, TierChanged, Topics
 from kam_shared.messaging.consumer import Subscription
-
-from kam_reporting.customer_view import handlers as customer_view
 
 REPORTING = Subscription(
     consumer="reporting",

@@ -4,11 +4,10 @@ from collections import Counter
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kam_shared.events.catalog import TIERS
-
 from kam_reporting.tier_report import repository
 from kam_reporting.tier_report.exceptions import MixedCurrencies
 from kam_reporting.tier_report.schemas import TierLine, TierReport, TierTotals
+from kam_shared.events.catalog import TIERS
 
 CSV_COLUMNS = ("tier", "customers", "revenue_12m_minor", "currency", "share_of_revenue", "as_of")
 

@@ -13,7 +13,9 @@ router = APIRouter(prefix="/customers/{customer_id}", tags=["customers"])
 async def get_service_level(customer_id: str, session: SessionDep) -> ServiceLevelRead:
     customer = await repository.get(session, customer_id)
     if customer is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"customer {customer_id} is not known to the service desk")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"customer {customer_id} is not known to the service desk"
+        )
     terms = []
     for ticket_type in TicketType:
         targets = targets_for(tier=customer.tier, ticket_type=ticket_type.value)

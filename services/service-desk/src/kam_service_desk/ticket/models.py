@@ -3,9 +3,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field
 
-from kam_shared.db import UtcDateTime
-
 from kam_service_desk.tables import ServiceDeskModel
+from kam_shared.db import UtcDateTime
 
 
 class Ticket(ServiceDeskModel, table=True):

@@ -22,7 +22,7 @@ from kam_service_desk.ticket.schemas import (
     TimelineEntryRead,
 )
 from kam_shared.clock import Clock
-from kam_shared.events.catalog import Tier, TierChanged, TicketOpened
+from kam_shared.events.catalog import TicketOpened, Tier, TierChanged
 from kam_shared.messaging.outbox import Outbox
 
 # Clocks of the caller and of this service disagree a little; a received_at slightly ahead is not an error.

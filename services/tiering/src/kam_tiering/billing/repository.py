@@ -26,7 +26,9 @@ async def claim_intake(session: AsyncSession, billing_ids: Sequence[str], receiv
     if not billing_ids:
         return set()
     stmt = insert_ignoring_conflicts(intake, _dialect(session), ["billing_id"]).returning(intake.c.billing_id)
-    result = await session.execute(stmt, [{"billing_id": billing_id, "received_at": received_at} for billing_id in billing_ids])
+    result = await session.execute(
+        stmt, [{"billing_id": billing_id, "received_at": received_at} for billing_id in billing_ids]
+    )
     return set(result.scalars())
 
 
@@ -64,7 +66,9 @@ async def holders(session: AsyncSession, accounts: Iterable[str]) -> dict[str, l
 
 
 async def add_link(session: AsyncSession, account_no: str, effective_from: date, customer_id: str) -> bool:
-    stmt = insert_ignoring_conflicts(links, _dialect(session), ["account_no", "effective_from"]).returning(links.c.account_no)
+    stmt = insert_ignoring_conflicts(links, _dialect(session), ["account_no", "effective_from"]).returning(
+        links.c.account_no
+    )
     result = await session.execute(
         stmt, [{"account_no": account_no, "effective_from": effective_from, "customer_id": customer_id}]
     )
@@ -74,8 +78,14 @@ async def add_link(session: AsyncSession, account_no: str, effective_from: date,
 async def attribute_waiting(
     session: AsyncSession, account_no: str, customer_id: str, effective_from: date, effective_to: date | None
 ) -> list[tuple[str, int, int]]:
-    """Gives the account's waiting lines in [effective_from, effective_to) to the customer; returns (month, amount, items)."""
-    condition = [ledger.c.account_no == account_no, ledger.c.customer_id.is_(None), ledger.c.posted_on >= effective_from]
+    """Gives the account's waiting lines in [effective_from, effective_to) to the customer.
+
+    Returns (month, amount, items) of each line it gave."""
+    condition = [
+        ledger.c.account_no == account_no,
+        ledger.c.customer_id.is_(None),
+        ledger.c.posted_on >= effective_from,
+    ]
     if effective_to is not None:
         condition.append(ledger.c.posted_on < effective_to)
     result = await session.execute(

@@ -24,7 +24,8 @@ FUTURE_TOLERANCE = timedelta(days=1)
 
 def _reason(exc: ValidationError) -> str:
     return "; ".join(
-        f"{'.'.join(str(part) for part in error['loc']) or 'event'}: {error['msg']}" for error in exc.errors()
+        f"{'.'.join(str(part) for part in error['loc']) or 'event'}: {error['msg'].removeprefix('Value error, ')}"
+        for error in exc.errors()
     )
 
 
@@ -57,11 +58,7 @@ async def accept_batch(
     duplicates += len(candidates) - len(fresh)
     await outbox.add(
         session,
-        [
-            BillingPosted(**event.model_dump())
-            for billing_id, event in candidates.items()
-            if billing_id in fresh
-        ],
+        [BillingPosted(**event.model_dump()) for billing_id, event in candidates.items() if billing_id in fresh],
     )
     return BatchResult(accepted=len(fresh), duplicates=duplicates, rejected=rejected)
 
@@ -71,9 +68,11 @@ async def apply_posted(
 ) -> None:
     """Writes billing.posted events to the ledger and re-evaluates the customers they touched."""
     events: list[tuple[Envelope, BillingPosted]] = [(envelope, envelope.data) for envelope in envelopes]
-    for envelope, event in events:
+    for _envelope, event in events:
         if event.currency != policy.currency:
-            raise PermanentEventError(f"billing {event.billing_id} is in {event.currency}; the ledger keeps {policy.currency}")
+            raise PermanentEventError(
+                f"billing {event.billing_id} is in {event.currency}; the ledger keeps {policy.currency}"
+            )
     accounts = {event.account_no for _, event in events if event.customer_id is None and event.account_no}
     holders = await repository.holders(session, accounts)
     now = clock.now()

@@ -5,7 +5,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import CustomerRegistered
 from kam_shared.messaging.outbox import Outbox
-from kam_tiering.tier import repository, service as tiers
+from kam_tiering.tier import repository
+from kam_tiering.tier import service as tiers
 from kam_tiering.tier.policy import Policy
 
 

@@ -13,7 +13,9 @@ from kam_tiering.tier.policy import Policy
 def subscriptions(policy: Policy) -> tuple[Subscription, ...]:
     async def on_customer_registered(ctx: HandlerContext, envelopes: Sequence[Envelope]) -> None:
         events: list[CustomerRegistered] = [envelope.data for envelope in envelopes]
-        await customers.record_registrations(ctx.session, events=events, policy=policy, outbox=ctx.outbox, clock=ctx.clock)
+        await customers.record_registrations(
+            ctx.session, events=events, policy=policy, outbox=ctx.outbox, clock=ctx.clock
+        )
 
     async def on_billing_account_linked(ctx: HandlerContext, envelopes: Sequence[Envelope]) -> None:
         for envelope in envelopes:
@@ -37,5 +39,3 @@ def subscriptions(policy: Policy) -> tuple[Subscription, ...]:
         BillingPosted.TYPE: on_billing_posted,
     }
     return (Subscription(consumer="tiering", topics=(Topics.REGISTRY, Topics.BILLING), handlers=handlers),)
-
-

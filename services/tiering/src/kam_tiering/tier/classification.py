@@ -88,7 +88,10 @@ def classify(figures: RevenueFigures, profile: Profile, policy: Policy, today: d
             TierReason(
                 rule="trailing-12-months",
                 detail="trailing 12-month revenue at or above the threshold",
-                figures={"revenue_12m_minor": figures.trailing_12m_minor, "threshold_minor": rule.trailing_12m_min_minor},
+                figures={
+                    "revenue_12m_minor": figures.trailing_12m_minor,
+                    "threshold_minor": rule.trailing_12m_min_minor,
+                },
             )
         )
     if rule.important and profile.important:

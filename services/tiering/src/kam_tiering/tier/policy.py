@@ -37,7 +37,10 @@ class Policy:
     def from_document(cls, document: dict) -> "Policy":
         bands = tuple(
             sorted(
-                (Band(tier=band["tier"], min_revenue_12m_minor=int(band["min_revenue_12m_minor"])) for band in document["bands"]),
+                (
+                    Band(tier=band["tier"], min_revenue_12m_minor=int(band["min_revenue_12m_minor"]))
+                    for band in document["bands"]
+                ),
                 key=lambda band: band.min_revenue_12m_minor,
                 reverse=True,
             )

@@ -46,6 +46,6 @@ async def get_state(session: AsyncSession, customer_id: str) -> dict | None:
 
 
 async def known_customer(session: AsyncSession, customer_id: str) -> bool:
-    return (await session.execute(select(profiles.c.customer_id).where(profiles.c.customer_id == customer_id))).first() is not None
-
-
+    return (
+        await session.execute(select(profiles.c.customer_id).where(profiles.c.customer_id == customer_id))
+    ).first() is not None

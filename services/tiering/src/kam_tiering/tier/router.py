@@ -51,7 +51,9 @@ async def get_revenue(
     if from_month > to_month:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"field": "from", "reason": "after to"})
     if _months_between(from_month, to_month) > 120:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"field": "from", "reason": "range over 120 months"})
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"field": "from", "reason": "range over 120 months"}
+        )
     found = {row.month: row for row in await ledger.series(session, customer_id, from_month, to_month)}
     months = []
     month = from_month
@@ -79,5 +81,3 @@ async def get_revenue(
 
 def _months_between(first: str, last: str) -> int:
     return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
-
-

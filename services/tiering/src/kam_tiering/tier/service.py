@@ -2,7 +2,6 @@
 
 from collections.abc import Iterable
 
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.clock import Clock, add_months, business_today, month_key
@@ -93,5 +92,3 @@ def _profile(row: dict | None) -> Profile:
         agreement_signed_on=row["agreement_signed_on"],
         agreement_expires_on=row["agreement_expires_on"],
     )
-
-

@@ -1,0 +1,40 @@
+"""The command line every service shares: serve on a port, or apply migrations and exit."""
+
+import argparse
+import asyncio
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from kam_shared.config import ServiceSettings
+from kam_shared.observability import configure_logging
+
+
+def serve(
+    *,
+    description: str,
+    settings_class: type[ServiceSettings],
+    create_app: Callable[[ServiceSettings], FastAPI],
+) -> None:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=None, help="default: the service's own port setting")
+    parser.add_argument("--migrate-only", action="store_true", help="upgrade the database schema to head and exit")
+    args = parser.parse_args()
+    settings = settings_class()
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+    if args.migrate_only:
+        asyncio.run(_migrate(app))
+        return
+    import uvicorn
+
+    uvicorn.run(app, host=args.host, port=args.port or settings.port, log_config=None)
+
+
+async def _migrate(app: FastAPI) -> None:
+    runtime = app.state.runtime
+    try:
+        await runtime.migrate()
+    finally:
+        await runtime.engine.dispose()
