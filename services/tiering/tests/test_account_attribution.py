@@ -52,6 +52,38 @@ class TestALinkedAccount:
         assert await revenue_of("C-1") == {"2026-08": yuan("10.00")}
         assert await revenue_of("C-2") == {"2026-09": yuan("20.00")}
 
+    async def test_a_move_recorded_late_hands_the_billing_after_its_date_to_the_new_holder(
+        self, bus, post_billing, revenue_of
+    ):
+        await bus.publish(registered("C-1"), registered("C-2"), linked("C-1", "MS-0001", date(2026, 1, 1)))
+        await bus.settled()
+        await post_billing(
+            billing("B-1", amount_minor=yuan("10.00"), posted_on="2026-08-31"),
+            billing("B-2", amount_minor=yuan("20.00"), posted_on="2026-09-01"),
+            billing("B-3", amount_minor=yuan("40.00"), posted_on="2026-10-15"),
+        )
+        assert await revenue_of("C-1") == {"2026-08": yuan("10.00"), "2026-09": yuan("20.00"), "2026-10": yuan("40.00")}
+
+        # The registry records in November that the account moved to C-2 on 1 September.
+        await bus.publish(linked("C-2", "MS-0001", date(2026, 9, 1), previous="C-1"))
+        await bus.settled()
+
+        assert await revenue_of("C-1") == {"2026-08": yuan("10.00")}
+        assert await revenue_of("C-2") == {"2026-09": yuan("20.00"), "2026-10": yuan("40.00")}
+
+    async def test_a_move_leaves_billing_the_partner_posted_against_a_named_customer_alone(
+        self, bus, post_billing, revenue_of
+    ):
+        await bus.publish(registered("C-1"), registered("C-2"), linked("C-1", "MS-0001", date(2026, 1, 1)))
+        await bus.settled()
+        await post_billing(billing("B-1", customer_id="C-1", amount_minor=yuan("30.00"), posted_on="2026-10-01"))
+
+        await bus.publish(linked("C-2", "MS-0001", date(2026, 9, 1), previous="C-1"))
+        await bus.settled()
+
+        assert await revenue_of("C-1") == {"2026-10": yuan("30.00")}
+        assert await revenue_of("C-2") == {}
+
 
 class TestAnUnknownAccount:
     async def test_billing_for_an_unknown_account_waits_and_is_listed(self, client, post_billing):

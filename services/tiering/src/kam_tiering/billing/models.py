@@ -32,6 +32,9 @@ class LedgerLine(TieringModel, table=True):
     posted_on: date
     month: str = Field(max_length=7)
     corrects_billing_id: str | None = Field(default=None, max_length=128)
+    # True when the customer was found through the account (not named by the partner): a later move-in of
+    # the account may then hand the line to the account's new holder.
+    via_account: bool = True
     event_id: str = Field(max_length=200)
     recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.db import insert_ignoring_conflicts, upsert_adding
@@ -75,26 +75,35 @@ async def add_link(session: AsyncSession, account_no: str, effective_from: date,
     return result.first() is not None
 
 
-async def attribute_waiting(
+async def reattribute(
     session: AsyncSession, account_no: str, customer_id: str, effective_from: date, effective_to: date | None
-) -> list[tuple[str, int, int]]:
-    """Gives the account's waiting lines in [effective_from, effective_to) to the customer.
+) -> list[tuple[str | None, str, int, int]]:
+    """Hands the account's lines in [effective_from, effective_to) to its holder over that span.
 
-    Returns (month, amount, items) of each line it gave."""
+    Lines waiting for a holder and lines counted for a previous holder alike; lines a partner posted against a
+    named customer stay where they are. Returns (previous customer, month, amount, items) of each line moved."""
     condition = [
         ledger.c.account_no == account_no,
-        ledger.c.customer_id.is_(None),
+        ledger.c.via_account.is_(True),
         ledger.c.posted_on >= effective_from,
+        or_(ledger.c.customer_id.is_(None), ledger.c.customer_id != customer_id),
     ]
     if effective_to is not None:
         condition.append(ledger.c.posted_on < effective_to)
-    result = await session.execute(
-        update(ledger)
-        .where(*condition)
-        .values(customer_id=customer_id)
-        .returning(ledger.c.month, ledger.c.amount_minor, ledger.c["items"])
-    )
-    return [(row.month, row.amount_minor, row[2]) for row in result]
+    moving = (
+        await session.execute(
+            select(ledger.c.billing_id, ledger.c.customer_id, ledger.c.month, ledger.c.amount_minor, ledger.c["items"])
+            .where(*condition)
+            .with_for_update()
+        )
+    ).all()
+    if moving:
+        await session.execute(
+            update(ledger)
+            .where(ledger.c.billing_id.in_([row.billing_id for row in moving]))
+            .values(customer_id=customer_id)
+        )
+    return [(row.customer_id, row.month, row.amount_minor, row[4]) for row in moving]
 
 
 async def months_for(session: AsyncSession, customers: Iterable[str], since_month: str) -> dict[str, dict[str, int]]:

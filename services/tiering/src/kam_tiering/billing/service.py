@@ -96,6 +96,7 @@ async def apply_posted(
                 "posted_on": event.posted_on,
                 "month": month_key(event.posted_on),
                 "corrects_billing_id": event.corrects_billing_id,
+                "via_account": event.customer_id is None,
                 "event_id": envelope.id,
                 "recorded_at": now,
             }
@@ -106,10 +107,7 @@ async def apply_posted(
     deltas: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
         if row["billing_id"] in inserted and row["customer_id"] is not None:
-            totals = deltas[(row["customer_id"], row["month"])]
-            totals[0] += row["amount_minor"]
-            totals[1] += row["items"]
-            totals[2] += 1
+            _add(deltas[(row["customer_id"], row["month"])], row["amount_minor"], row["items"], 1)
     await _add_deltas(session, deltas, policy)
     await tiers.reevaluate(
         session, customers={customer for customer, _ in deltas}, policy=policy, outbox=outbox, clock=clock
@@ -126,21 +124,33 @@ async def attribute_account(
     outbox: Outbox,
     clock: Clock,
 ) -> None:
-    """An account was linked: its waiting lines from the effective date on now count for the customer."""
+    """An account was linked (or moved in): from its effective date until the next holder's, its billing counts
+    for this customer — lines that were waiting, and lines counted for the previous holder after the move."""
     await repository.add_link(session, account_no, effective_from, customer_id)
     holders = (await repository.holders(session, [account_no]))[account_no]
     later = [start for start, _ in holders if start > effective_from]
-    attributed = await repository.attribute_waiting(
+    moved = await repository.reattribute(
         session, account_no, customer_id, effective_from, min(later) if later else None
     )
     deltas: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for month, amount, items in attributed:
-        totals = deltas[(customer_id, month)]
-        totals[0] += amount
-        totals[1] += items
-        totals[2] += 1
+    for previous, month, amount, items in moved:
+        _add(deltas[(customer_id, month)], amount, items, 1)
+        if previous is not None:
+            _add(deltas[(previous, month)], -amount, -items, -1)
     await _add_deltas(session, deltas, policy)
-    await tiers.reevaluate(session, customers=[customer_id], policy=policy, outbox=outbox, clock=clock)
+    await tiers.reevaluate(
+        session,
+        customers={customer for customer, _ in deltas} | {customer_id},
+        policy=policy,
+        outbox=outbox,
+        clock=clock,
+    )
+
+
+def _add(totals: list[int], amount: int, items: int, lines: int) -> None:
+    totals[0] += amount
+    totals[1] += items
+    totals[2] += lines
 
 
 async def _add_deltas(session: AsyncSession, deltas: dict[tuple[str, str], list[int]], policy: Policy) -> None:

@@ -64,6 +64,7 @@ def upgrade() -> None:
     sa.Column('posted_on', sa.Date(), nullable=False),
     sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
     sa.Column('corrects_billing_id', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+    sa.Column('via_account', sa.Boolean(), nullable=False),
     sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('billing_id', name=op.f('pk_ledger_line'))
