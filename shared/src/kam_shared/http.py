@@ -120,11 +120,20 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
+            template = _route_template(scope)
             metrics = self.runtime.metrics
             metrics.requests.labels(scope["method"], template, str(status)).inc()
             metrics.request_seconds.labels(scope["method"], template).observe(time.perf_counter() - started)
+
+
+def _route_template(scope: dict) -> str:
+    """The path with its parameters named, not valued, so metrics keep one series per route."""
+    if scope.get("route") is None:
+        return "unmatched"
+    path = scope["path"]
+    for name, value in scope.get("path_params", {}).items():
+        path = path.replace(f"/{value}", f"/{{{name}}}", 1)
+    return path
 
 
 def create_service_app(

@@ -1,0 +1,85 @@
+"""What every service answers alike: health, readiness, metrics, API documentation, authentication, body limits."""
+
+import importlib
+
+import httpx
+import pytest
+
+from kam_shared.testing import TEST_API_KEY, running
+
+# (package, settings class, a GET route, a POST route or None)
+SERVICES = {
+    "registry": ("kam_registry", "RegistrySettings", "/v1/customers/{customer_id}", "/v1/customers"),
+    "tiering": ("kam_tiering", "TieringSettings", "/v1/customers/{customer_id}/tier", "/v1/billing-events"),
+    "service-desk": ("kam_service_desk", "ServiceDeskSettings", "/v1/tickets", "/v1/tickets"),
+    "reporting": ("kam_reporting", "ReportingSettings", "/v1/reports/tiers", None),
+}
+
+
+@pytest.fixture(params=list(SERVICES))
+async def service(request, database_url):
+    package, settings_name, get_route, post_route = SERVICES[request.param]
+    settings_class = getattr(importlib.import_module(f"{package}.config"), settings_name)
+    create_app = importlib.import_module(f"{package}.main").create_app
+    settings = settings_class(
+        database_url=await database_url(request.param), admin_api_key=TEST_API_KEY, max_body_bytes=4096
+    )
+    async with running(create_app(settings), TEST_API_KEY) as client:
+        yield client, get_route, post_route
+
+
+async def test_every_service_says_it_is_alive_and_ready(service):
+    client, _, _ = service
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "bus": "ok"}
+
+
+async def test_every_service_publishes_its_api_and_metrics(service):
+    client, get_route, _ = service
+    openapi = (await client.get("/openapi.json")).json()
+    assert get_route in openapi["paths"]
+    assert (await client.get("/docs")).status_code == 200
+
+    await client.get(get_route.format(customer_id="c-404"))
+    metrics = (await client.get("/metrics")).text
+    assert f'route="{get_route}"' in metrics
+    assert "kam_outbox_pending" in metrics
+
+
+@pytest.mark.parametrize("key", [None, "", "not-the-key"])
+async def test_every_v1_route_refuses_a_request_without_a_valid_key(service, key):
+    client, get_route, _ = service
+    headers = {"X-API-Key": key} if key is not None else {}
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://test", headers=headers) as anonymous:
+        response = await anonymous.get(get_route.format(customer_id="c-1"))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "ApiKey"
+
+
+async def test_a_body_over_the_limit_is_refused_with_413_whether_announced_or_streamed(service):
+    client, _, v1_path = service
+    if v1_path is None:
+        pytest.skip("reporting takes no request bodies")
+    announced = await client.post(
+        v1_path, content=b"{" + b" " * 5000 + b"}", headers={"content-type": "application/json"}
+    )
+    assert announced.status_code == 413
+
+    async def chunks():
+        for _ in range(10):
+            yield b" " * 1000
+
+    streamed = await client.post(v1_path, content=chunks(), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+    assert "exceeds 4096 bytes" in streamed.json()["detail"]
+
+
+async def test_malformed_json_is_a_422_that_says_where(service):
+    client, _, v1_path = service
+    if v1_path is None:
+        pytest.skip("reporting takes no request bodies")
+    response = await client.post(v1_path, content=b'{"broken": ', headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
