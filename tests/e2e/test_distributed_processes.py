@@ -50,7 +50,7 @@ class Processes:
     def stop(self) -> dict[str, int | None]:
         """SIGTERM each; returns the exit codes (None: it had to be killed)."""
         codes: dict[str, int | None] = {}
-        for service, process in self.running.items():
+        for process in self.running.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         for service, process in self.running.items():
