@@ -42,6 +42,8 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
     consumer_max_records: int = Field(default=500, ge=1)
+    outbox_retention_days: float = Field(default=7, gt=0, description="how long sent outbox rows are kept")
+    inbox_retention_days: float = Field(default=30, gt=0, description="how long processed event ids are remembered")
 
     @classmethod
     def settings_customise_sources(

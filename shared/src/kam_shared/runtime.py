@@ -4,17 +4,19 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 
 from kam_shared.clock import Clock, SystemClock
 from kam_shared.config import ServiceSettings
 from kam_shared.db import create_engine, ping, session_factory
 from kam_shared.messaging.consumer import ConsumerLoop, Subscription
+from kam_shared.messaging.housekeeping import Housekeeper
 from kam_shared.messaging.inprocess import InProcessTransport
 from kam_shared.messaging.kafka import KafkaTransport
-from kam_shared.messaging.outbox import LocalLease, Outbox, OutboxRelay, PostgresAdvisoryLease
+from kam_shared.messaging.outbox import LocalLease, Outbox, OutboxRelay, PostgresAdvisoryLease, advisory_key
 from kam_shared.messaging.tables import MessagingTables
 from kam_shared.messaging.transport import Transport
 from kam_shared.migrations import upgrade_to_head
@@ -81,6 +83,13 @@ class ServiceRuntime:
             )
             for subscription in definition.subscriptions
         ]
+        self.housekeeper = Housekeeper(
+            engine=self.engine,
+            tables=definition.tables,
+            clock=self.clock,
+            outbox_retention=timedelta(days=settings.outbox_retention_days),
+            inbox_retention=timedelta(days=settings.inbox_retention_days),
+        )
         self._tasks: list[asyncio.Task] = []
 
     def _default_transport(self) -> Transport:
@@ -95,7 +104,20 @@ class ServiceRuntime:
         return InProcessTransport()
 
     async def migrate(self) -> None:
-        await asyncio.to_thread(upgrade_to_head, self.definition.migrations_dir, self.database_url)
+        """Upgrades the schema to head. On PostgreSQL, replicas starting together take turns (advisory lock)."""
+        upgrade = asyncio.to_thread(upgrade_to_head, self.definition.migrations_dir, self.database_url)
+        if self.engine.dialect.name != "postgresql":
+            await upgrade
+            return
+        key = advisory_key(f"kam-migrate-{self.name}")
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            await conn.commit()
+            try:
+                await upgrade
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                await conn.commit()
 
     async def start(self) -> None:
         if self.settings.migrate_on_start:
@@ -103,6 +125,7 @@ class ServiceRuntime:
         if self._owns_transport:
             await self.transport.start()
         self._spawn(f"{self.name}-relay", self.relay.run)
+        self._spawn(f"{self.name}-housekeeping", self.housekeeper.run)
         for consumer in self.consumers:
             self._spawn(f"{self.name}-consumer-{consumer.name}", consumer.run)
         log.info("service started", extra={"service": self.name, "database": self.engine.url.render_as_string()})

@@ -5,10 +5,9 @@ import hashlib
 import logging
 import random
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.schema import Table
 
@@ -51,6 +50,11 @@ class Outbox:
             await session.execute(insert(self.table), self.rows(events))
 
 
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory-lock key from a name: 64 bits of its hash."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
 class Lease(Protocol):
     async def acquire(self) -> bool: ...
 
@@ -72,7 +76,7 @@ class PostgresAdvisoryLease:
 
     def __init__(self, engine: AsyncEngine, name: str) -> None:
         self._engine = engine
-        self._key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        self._key = advisory_key(name)
         self._conn: AsyncConnection | None = None
 
     async def acquire(self) -> bool:
@@ -117,7 +121,6 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         max_backoff: float = 30.0,
-        retention: timedelta = timedelta(days=7),
     ) -> None:
         self._engine = engine
         self._table = table
@@ -128,9 +131,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
-        self._retention = retention
         self._wake = asyncio.Event()
-        self._last_purge: datetime | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -186,7 +187,6 @@ class OutboxRelay:
             await conn.rollback()
         if not rows:
             self._metrics.outbox_pending.set(0)
-            await self._purge_sent()
             return 0
         records = [
             OutgoingRecord(
@@ -217,18 +217,6 @@ class OutboxRelay:
                 update(self._table)
                 .where(self._table.c.id == row_id)
                 .values(attempts=self._table.c.attempts + 1, last_error=error[:2000])
-            )
-
-    async def _purge_sent(self) -> None:
-        now = self._clock.now()
-        if self._last_purge is not None and now - self._last_purge < timedelta(minutes=10):
-            return
-        self._last_purge = now
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                delete(self._table).where(
-                    self._table.c.sent_at.is_not(None), self._table.c.sent_at < now - self._retention
-                )
             )
 
     async def pending(self) -> int:
