@@ -22,6 +22,8 @@ class Topics:
 
 Tier = Literal["strategic", "platinum", "gold", "vip", "standard"]
 TIERS: tuple[Tier, ...] = ("strategic", "platinum", "gold", "vip", "standard")
+TicketType = Literal["complaint", "change_request", "repair", "billing_dispute", "inquiry"]
+Channel = Literal["phone", "email", "letter", "fax", "web", "counter", "account_manager", "partner_api", "chat"]
 
 
 class Event(BaseModel):
@@ -130,8 +132,8 @@ class TicketOpened(Event):
 
     ticket_id: str
     customer_id: str
-    type: str
-    channel: str
+    type: TicketType
+    channel: Channel
     priority: str
     level: int
     tier: Tier

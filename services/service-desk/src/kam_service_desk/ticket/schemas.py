@@ -1,29 +1,15 @@
 from datetime import datetime
 from enum import StrEnum
+from typing import get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from kam_service_desk.sla.policy import Priority
+from kam_shared.events import catalog
 
-
-class TicketType(StrEnum):
-    COMPLAINT = "complaint"
-    CHANGE_REQUEST = "change_request"
-    REPAIR = "repair"
-    BILLING_DISPUTE = "billing_dispute"
-    INQUIRY = "inquiry"
-
-
-class Channel(StrEnum):
-    PHONE = "phone"
-    EMAIL = "email"
-    LETTER = "letter"
-    FAX = "fax"
-    WEB = "web"
-    COUNTER = "counter"
-    ACCOUNT_MANAGER = "account_manager"
-    PARTNER_API = "partner_api"
-    CHAT = "chat"
+# The wire values are the shared contract's; the enums give them names in this service's code and OpenAPI.
+TicketType = StrEnum("TicketType", {value.upper(): value for value in get_args(catalog.TicketType)})
+Channel = StrEnum("Channel", {value.upper(): value for value in get_args(catalog.Channel)})
 
 
 class TicketStatus(StrEnum):
