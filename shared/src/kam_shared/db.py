@@ -1,5 +1,6 @@
 """Engines, sessions and the few dialect differences the services must not care about."""
 
+import hashlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -115,6 +116,29 @@ def _dialect_insert(table: Table, dialect_name: str) -> Any:
     if dialect_name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"no upsert for dialect {dialect_name}")
+
+
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory-lock key from a name: 64 bits of its hash."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+async def lock_for_transaction(session: AsyncSession, names: Iterable[str]) -> None:
+    """Serialises transactions that work on the same named things, until they end.
+
+    PostgreSQL: transaction-scoped advisory locks, taken in one order so two transactions cannot deadlock on
+    them. SQLite needs none: BEGIN IMMEDIATE already lets one writer in at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({advisory_key(name) for name in names})
+    if keys:
+        await session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(key)"
+                " FROM (SELECT unnest(CAST(:keys AS bigint[])) AS key ORDER BY key) AS ordered"
+            ),
+            {"keys": keys},
+        )
 
 
 async def ping(engine: AsyncEngine) -> None:

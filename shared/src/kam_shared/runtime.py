@@ -11,12 +11,12 @@ from sqlalchemy import MetaData, text
 
 from kam_shared.clock import Clock, SystemClock
 from kam_shared.config import ServiceSettings
-from kam_shared.db import create_engine, ping, session_factory
+from kam_shared.db import advisory_key, create_engine, ping, session_factory
 from kam_shared.messaging.consumer import ConsumerLoop, Subscription
 from kam_shared.messaging.housekeeping import Housekeeper
 from kam_shared.messaging.inprocess import InProcessTransport
 from kam_shared.messaging.kafka import KafkaTransport
-from kam_shared.messaging.outbox import LocalLease, Outbox, OutboxRelay, PostgresAdvisoryLease, advisory_key
+from kam_shared.messaging.outbox import LocalLease, Outbox, OutboxRelay, PostgresAdvisoryLease
 from kam_shared.messaging.tables import MessagingTables
 from kam_shared.messaging.transport import Transport
 from kam_shared.migrations import upgrade_to_head

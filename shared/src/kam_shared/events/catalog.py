@@ -3,7 +3,7 @@
 from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 
 class Topics:
@@ -67,19 +67,39 @@ class BillingAccountLinked(Event):
     linked_at: AwareDatetime
 
 
+# One charge of a trillion yuan, or a billion items, is a mistake, not a customer.
+MAX_AMOUNT_MINOR = 10**14
+MAX_ITEMS = 10**9
+
+
 class BillingPosted(Event):
     TYPE = "billing.posted"
     TOPIC = Topics.BILLING
 
-    billing_id: str = Field(min_length=1, max_length=128)
-    customer_id: str | None = None
-    account_no: str | None = None
-    amount_minor: int
+    # Bounds match the ledger's columns, so an event that validates can always be stored.
+    billing_id: str = Field(min_length=1, max_length=128, description="the partner's own id of this charge")
+    customer_id: str | None = Field(default=None, min_length=1, max_length=36)
+    account_no: str | None = Field(default=None, min_length=1, max_length=64)
+    amount_minor: int = Field(
+        ge=-MAX_AMOUNT_MINOR,
+        le=MAX_AMOUNT_MINOR,
+        description="integer minor units (fen); negative only for a correction",
+    )
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    business_line: str
-    items: int = Field(ge=0)
+    business_line: str = Field(min_length=1, max_length=50)
+    items: int = Field(default=0, ge=0, le=MAX_ITEMS)
     posted_on: date
-    corrects_billing_id: str | None = None
+    corrects_billing_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "BillingPosted":
+        if self.account_no is None and self.customer_id is None:
+            raise ValueError("give account_no or customer_id")
+        if self.amount_minor < 0 and self.corrects_billing_id is None:
+            raise ValueError("a negative amount is a correction and must name corrects_billing_id")
+        if self.corrects_billing_id is not None and self.corrects_billing_id == self.billing_id:
+            raise ValueError("a correction cannot correct itself")
+        return self
 
     @property
     def subject(self) -> str | None:

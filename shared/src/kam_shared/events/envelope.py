@@ -11,6 +11,8 @@ from kam_shared.events.catalog import Event, event_class
 
 SPEC_VERSION = "1.0"
 JSON = "application/json"
+# Event ids are remembered by every consumer's inbox, whose column holds this many characters.
+MAX_ID_LENGTH = 200
 STRUCTURED = "application/cloudevents+json"
 
 
@@ -109,6 +111,8 @@ def _build(cloud: dict[str, str], data: object) -> Envelope:
     missing = [name for name in ("specversion", "id", "source", "type", "time") if not cloud.get(name)]
     if missing:
         raise PoisonMessage("missing-attribute", ", ".join(missing))
+    if len(cloud["id"]) > MAX_ID_LENGTH:
+        raise PoisonMessage("bad-attribute", f"id longer than {MAX_ID_LENGTH} characters")
     if cloud["specversion"] != SPEC_VERSION:
         raise PoisonMessage("unsupported-specversion", cloud["specversion"])
     try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kam_shared.clock import Clock
@@ -42,6 +43,10 @@ class HandlerContext:
 
 
 Handler = Callable[[HandlerContext, Sequence[Envelope]], Awaitable[None]]
+
+# Failures that come out the same however often they are retried: the database refusing a value (too long,
+# out of range) is a property of the event, not of the moment.
+PERMANENT = (PermanentEventError, DataError, OverflowError)
 
 
 @dataclass(frozen=True)
@@ -138,9 +143,10 @@ class ConsumerLoop:
             try:
                 await self._apply(deliveries)
                 return
-            except PermanentEventError as exc:
+            except PERMANENT as exc:
                 if len(deliveries) == 1:
-                    await self._dead_letter(deliveries[0].record, "handler-rejected", str(exc))
+                    reason = "handler-rejected" if isinstance(exc, PermanentEventError) else "unstorable-data"
+                    await self._dead_letter(deliveries[0].record, reason, str(exc))
                     return
                 # One bad event must not hold back the good ones: apply them one by one to find it.
                 for delivery in deliveries:

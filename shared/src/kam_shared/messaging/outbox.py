@@ -1,7 +1,6 @@
 """Transactional outbox: events are rows written with the state change; a relay publishes them afterwards."""
 
 import asyncio
-import hashlib
 import logging
 import random
 from collections.abc import Sequence
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.schema import Table
 
 from kam_shared.clock import Clock
+from kam_shared.db import advisory_key
 from kam_shared.events.catalog import Event
 from kam_shared.events.envelope import Envelope, encode
 from kam_shared.messaging.transport import OutgoingRecord, Transport, TransportError
@@ -48,11 +48,6 @@ class Outbox:
     async def add(self, session: AsyncSession, events: Sequence[Event]) -> None:
         if events:
             await session.execute(insert(self.table), self.rows(events))
-
-
-def advisory_key(name: str) -> int:
-    """A PostgreSQL advisory-lock key from a name: 64 bits of its hash."""
-    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 class Lease(Protocol):

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.clock import Clock, add_months, business_today, month_key
+from kam_shared.db import lock_for_transaction
 from kam_shared.events.catalog import RevenueUpdated, TierChanged
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.billing import repository as ledger
@@ -22,6 +23,9 @@ async def reevaluate(
     customers = sorted(set(customers))
     if not customers:
         return
+    # Two transactions re-evaluating one customer must not both read the figures before either writes: the
+    # second would overwrite the first's state with figures that miss the first's billing.
+    await lock_for_transaction(session, (f"kam-tier:{customer_id}" for customer_id in customers))
     now = clock.now()
     today = business_today(clock)
     since = min(add_months(month_key(today), -11), f"{today.year - 1:04d}-01")
