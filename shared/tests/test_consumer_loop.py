@@ -99,3 +99,20 @@ async def test_events_of_types_the_consumer_does_not_handle_are_passed_over(harn
 
     assert await harness.counts() == {"c-1": 1}
     assert bus.records(Topics.dead_letter(Topics.REGISTRY)) == []
+
+
+async def test_a_value_the_database_refuses_is_dead_lettered_instead_of_retried_forever(harness):
+    import pytest
+
+    if harness.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite stores over-long strings; PostgreSQL refuses them")
+    bus = InProcessTransport()
+    consumer = harness.consumer(bus)
+    await bus.send([record_of(registered("c-1")), record_of(registered("x" * 150)), record_of(registered("c-3"))])
+
+    await consumer.process(bus.records(Topics.REGISTRY))
+
+    assert await harness.counts() == {"c-1": 1, "c-3": 1}
+    [letter] = bus.records(Topics.dead_letter(Topics.REGISTRY))
+    assert dict(letter.headers)["kam_dlq_reason"] == b"unstorable-data"
+    assert harness.metrics.consumer_retries.labels("tally")._value.get() == 0

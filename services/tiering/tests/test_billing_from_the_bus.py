@@ -1,9 +1,11 @@
 """billing.posted read straight from the billing topic: events tiering cannot use go to the dead-letter topic."""
 
+import json
+
 from kam_shared.events.catalog import Topics
 from kam_shared.messaging.transport import OutgoingRecord
 
-from .conftest import billing, posted, yuan  # noqa: TID252
+from .conftest import NOW, billing, posted, yuan  # noqa: TID252
 
 
 class TestDeadLetters:
@@ -20,6 +22,67 @@ class TestDeadLetters:
         assert b"USD" in headers["kam_dlq_detail"]
         assert headers["kam_dlq_consumer"] == b"tiering"
         assert headers["ce_id"] == sent.id.encode()
+        assert await revenue_of("C-1") == {"2026-11": yuan("100.00")}
+
+    async def test_an_event_breaking_the_billing_rules_is_dead_lettered_before_it_reaches_the_ledger(
+        self, bus, revenue_of
+    ):
+        from kam_shared.events.envelope import Envelope, encode
+
+        rule_breakers = [
+            {
+                "billing_id": "B-none",
+                "amount_minor": 500,
+                "currency": "CNY",
+                "business_line": "parcels",
+                "posted_on": "2026-11-01",
+            },
+            {
+                "billing_id": "B-neg",
+                "customer_id": "C-1",
+                "amount_minor": -500,
+                "currency": "CNY",
+                "business_line": "parcels",
+                "posted_on": "2026-11-01",
+            },
+            {
+                "billing_id": "B-long",
+                "customer_id": "C-1",
+                "amount_minor": 500,
+                "currency": "CNY",
+                "business_line": "x" * 60,
+                "posted_on": "2026-11-01",
+            },
+        ]
+        template = encode(Envelope.wrap(posted("B-ok", customer_id="C-1", account_no=None), source="/p", time=NOW))
+        records = [
+            OutgoingRecord(
+                Topics.BILLING,
+                b"k",
+                json.dumps(data).encode(),
+                tuple(
+                    (name, f"id-{data['billing_id']}".encode() if name == "ce_id" else value)
+                    for name, value in template.headers
+                ),
+            )
+            for data in rule_breakers
+        ]
+        await bus.transport.send(records)
+        await bus.publish(posted("B-ok", customer_id="C-1", account_no=None))
+        await bus.settled()
+
+        letters = bus.transport.records(Topics.dead_letter(Topics.BILLING))
+        assert [dict(letter.headers)["kam_dlq_reason"] for letter in letters] == [b"invalid-data"] * 3
+        assert await revenue_of("C-1") == {"2026-11": yuan("100.00")}
+
+    async def test_a_posting_date_in_the_future_is_dead_lettered(self, bus, revenue_of):
+        await bus.publish(posted("B-2031", customer_id="C-1", account_no=None, posted_on="2031-01-01"))
+        await bus.publish(posted("B-ok", customer_id="C-1", account_no=None))
+        await bus.settled()
+
+        [letter] = bus.transport.records(Topics.dead_letter(Topics.BILLING))
+        assert dict(letter.headers)["kam_dlq_reason"] == b"handler-rejected"
+        assert b"future" in dict(letter.headers)["kam_dlq_detail"]
         assert await revenue_of("C-1") == {"2026-11": yuan("100.00")}
 
     async def test_a_dead_lettered_billing_id_is_not_taken_as_seen(self, bus, post_billing, revenue_of):

@@ -42,6 +42,9 @@ class TestRejectedEvents:
             (billing("B-X", currency="cny"), "currency"),
             (billing("B-X", surcharge=12), "surcharge"),
             (billing("B-X", corrects_billing_id="B-X"), "a correction cannot correct itself"),
+            (billing("B-X", amount_minor=10**19), "amount_minor: Input should be less than or equal to"),
+            (billing("B-X", business_line="x" * 51), "business_line: String should have at most 50 characters"),
+            (billing("B-X", account_no="A" * 65), "account_no: String should have at most 64 characters"),
         ],
         ids=[
             "other currency",
@@ -54,6 +57,9 @@ class TestRejectedEvents:
             "lower-case currency",
             "unknown field",
             "self correction",
+            "amount beyond any real charge",
+            "business line longer than the ledger keeps",
+            "account number longer than the ledger keeps",
         ],
     )
     async def test_an_invalid_event_is_rejected_with_its_index_and_reason(self, client, event, reason):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kam_shared.clock import Clock
@@ -44,9 +44,19 @@ class HandlerContext:
 
 Handler = Callable[[HandlerContext, Sequence[Envelope]], Awaitable[None]]
 
-# Failures that come out the same however often they are retried: the database refusing a value (too long,
-# out of range) is a property of the event, not of the moment.
-PERMANENT = (PermanentEventError, DataError, OverflowError)
+
+def is_permanent(exc: BaseException) -> bool:
+    """Failures that come out the same however often they are retried.
+
+    Besides a handler's own verdict, the database refusing a value (too long, out of range: SQLSTATE class 22)
+    is a property of the event, not of the moment. Constraint violations (class 23) are not: a concurrent
+    consumer inserting the same inbox row is one, and a retry resolves it."""
+    if isinstance(exc, PermanentEventError | DataError | OverflowError):
+        return True
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return isinstance(sqlstate, str) and sqlstate.startswith("22")
+    return False
 
 
 @dataclass(frozen=True)
@@ -143,18 +153,18 @@ class ConsumerLoop:
             try:
                 await self._apply(deliveries)
                 return
-            except PERMANENT as exc:
-                if len(deliveries) == 1:
-                    reason = "handler-rejected" if isinstance(exc, PermanentEventError) else "unstorable-data"
-                    await self._dead_letter(deliveries[0].record, reason, str(exc))
-                    return
-                # One bad event must not hold back the good ones: apply them one by one to find it.
-                for delivery in deliveries:
-                    await self._apply_until_done([delivery])
-                return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if is_permanent(exc):
+                    if len(deliveries) == 1:
+                        reason = "handler-rejected" if isinstance(exc, PermanentEventError) else "unstorable-data"
+                        await self._dead_letter(deliveries[0].record, reason, str(exc))
+                        return
+                    # One bad event must not hold back the good ones: apply them one by one to find it.
+                    for delivery in deliveries:
+                        await self._apply_until_done([delivery])
+                    return
                 failures += 1
                 self._metrics.consumer_retries.labels(self.name).inc()
                 delay = self._backoff(failures)

@@ -68,7 +68,10 @@ async def apply_posted(
 ) -> None:
     """Writes billing.posted events to the ledger and re-evaluates the customers they touched."""
     events: list[tuple[Envelope, BillingPosted]] = [(envelope, envelope.data) for envelope in envelopes]
+    latest_day = business_today(clock) + FUTURE_TOLERANCE
     for _envelope, event in events:
+        if event.posted_on > latest_day:
+            raise PermanentEventError(f"billing {event.billing_id} is posted on {event.posted_on}, in the future")
         if event.currency != policy.currency:
             raise PermanentEventError(
                 f"billing {event.billing_id} is in {event.currency}; the ledger keeps {policy.currency}"
