@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from .conftest import billing, yuan  # noqa: TID252
+from .conftest import billing, registered, yuan  # noqa: TID252
 
 
 def charge(billing_id: str, amount: str, posted_on: str, **fields) -> dict:
@@ -76,12 +76,20 @@ class TestTheMonthlySeries:
         assert (series["from_month"], series["to_month"]) == ("2026-01", "2026-12")
         assert series["months"][-1]["amount_minor"] == yuan("9.00")
 
-    async def test_a_customer_without_billing_has_twelve_zero_months(self, client):
-        response = await client.get("/v1/customers/C-unknown/revenue")
+    async def test_a_customer_without_billing_has_twelve_zero_months(self, client, bus):
+        await bus.publish(registered("C-quiet"))
+        await bus.settled()
+
+        response = await client.get("/v1/customers/C-quiet/revenue")
 
         months = response.json()["months"]
         assert len(months) == 12
         assert {month["amount_minor"] for month in months} == {0}
+
+    async def test_a_customer_tiering_has_never_heard_of_is_not_found(self, client):
+        response = await client.get("/v1/customers/C-unknown/revenue")
+
+        assert response.status_code == 404
 
 
 class TestBadRanges:

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 _PLAIN_NAMES = {
     "database_url": "DATABASE_URL",
     "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
+    "kafka_enable_idempotence": "KAFKA_ENABLE_IDEMPOTENCE",
     "admin_api_key": "KAM_ADMIN_API_KEY",
     "data_dir": "KAM_DATA_DIR",
     "log_level": "KAM_LOG_LEVEL",
@@ -34,6 +35,10 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
     kafka_session_timeout_ms: int = Field(default=10000, ge=1000)
+    kafka_enable_idempotence: bool = Field(
+        default=False,
+        description="idempotent producer: per-partition order survives retries; needs a broker with InitProducerId",
+    )
     admin_api_key: SecretStr | None = None
     data_dir: Path = Path("data")
     log_level: str = "INFO"

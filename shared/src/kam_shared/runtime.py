@@ -100,6 +100,7 @@ class ServiceRuntime:
                 partitions=self.settings.kafka_topic_partitions,
                 replication_factor=self.settings.kafka_replication_factor,
                 session_timeout_ms=self.settings.kafka_session_timeout_ms,
+                enable_idempotence=self.settings.kafka_enable_idempotence,
             )
         return InProcessTransport()
 

@@ -91,6 +91,16 @@ async def test_a_received_at_without_a_time_zone_is_refused(client, gold_custome
     assert response.json()["detail"][0]["loc"] == ["body", "received_at"]
 
 
+@pytest.mark.parametrize("received_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-05:00"])
+async def test_a_received_at_at_the_edge_of_the_calendar_is_refused_not_a_server_error(
+    client, gold_customer, received_at
+):
+    response = await client.post("/v1/tickets", json=ticket_in(gold_customer, received_at=received_at))
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "received_at"]
+
+
 async def test_a_received_at_in_the_future_is_refused_but_small_clock_skew_is_not(client, gold_customer, clock):
     an_hour_ahead = (clock.now() + timedelta(hours=1)).isoformat()
     two_minutes_ahead = (clock.now() + timedelta(minutes=2)).isoformat()

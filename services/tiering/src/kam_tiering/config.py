@@ -9,4 +9,3 @@ class TieringSettings(ServiceSettings):
 
     port: int = 8002
     policy: str = Field(default="postal-standard", description="id of the shipped tier policy in force")
-    max_events_per_request: int = Field(default=1000, ge=1, le=10000)

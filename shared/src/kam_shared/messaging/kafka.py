@@ -24,6 +24,7 @@ class KafkaTransport:
         replication_factor: int = 1,
         request_timeout_ms: int = 15000,
         session_timeout_ms: int = 10000,
+        enable_idempotence: bool = False,
     ) -> None:
         self._bootstrap = bootstrap_servers
         self._client_id = client_id
@@ -31,6 +32,7 @@ class KafkaTransport:
         self._replication = replication_factor
         self._request_timeout_ms = request_timeout_ms
         self._session_timeout_ms = session_timeout_ms
+        self._enable_idempotence = enable_idempotence
         self._producer: AIOKafkaProducer | None = None
         self._ensured: set[str] = set()
         self._lock = asyncio.Lock()
@@ -51,9 +53,10 @@ class KafkaTransport:
                     bootstrap_servers=self._bootstrap,
                     client_id=self._client_id,
                     acks="all",
-                    # Idempotent producers need InitProducerId, which not every Kafka-protocol broker offers;
-                    # duplicates from retries are absorbed by the consumers' inbox instead.
-                    enable_idempotence=False,
+                    # Off by default: idempotent producers need InitProducerId, which not every Kafka-protocol
+                    # broker offers. Duplicates from retries are absorbed by the consumers' inbox either way; on
+                    # Apache Kafka turn it on, so a retried batch cannot land behind a later one.
+                    enable_idempotence=self._enable_idempotence,
                     linger_ms=5,
                     request_timeout_ms=self._request_timeout_ms,
                 )

@@ -78,6 +78,9 @@ class PostgresAdvisoryLease:
         if self._conn is not None:
             try:
                 await self._conn.execute(text("SELECT 1"))
+                # Never sit "idle in transaction": servers may kill such sessions, and the open snapshot
+                # would hold back VACUUM for as long as the lease is held.
+                await self._conn.commit()
                 return True
             except Exception:
                 await self.release()

@@ -2,7 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from kam_service_desk.sla.policy import Priority
 from kam_shared.events import catalog
@@ -39,6 +39,14 @@ class TicketCreate(TicketBase):
         default=None,
         description="when the request reached the carrier (a letter may arrive days late); now when omitted",
     )
+
+    @field_validator("received_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        # Years near 1 or 9999 overflow once moved to UTC or given hours to their deadlines.
+        if value is not None and not 2000 <= value.year <= 2999:
+            raise ValueError("must lie between the years 2000 and 2999")
+        return value
 
 
 class TimelineEntryRead(BaseModel):

@@ -54,6 +54,10 @@ async def get_revenue(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"field": "from", "reason": "range over 120 months"}
         )
+    if await repository.get_state(session, customer_id) is None and not await repository.known_customer(
+        session, customer_id
+    ):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"customer {customer_id} is not known to tiering")
     found = {row.month: row for row in await ledger.series(session, customer_id, from_month, to_month)}
     months = []
     month = from_month
