@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from kam_shared.events.catalog import Topics
 from kam_shared.messaging.inprocess import InProcessTransport
@@ -133,6 +133,15 @@ async def test_only_one_relay_of_a_service_holds_the_lease_on_postgresql(harness
     try:
         assert await first.acquire() is True
         assert await first.acquire() is True
+        async with harness.engine.connect() as conn:
+            idle_in_transaction = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND state = 'idle in transaction'"
+                )
+            )
+            await conn.rollback()
+        assert idle_in_transaction == 0
         assert await second.acquire() is False
         assert await other_service.acquire() is True
 
