@@ -85,6 +85,45 @@ class TestALinkedAccount:
         assert await revenue_of("C-2") == {}
 
 
+class TestCorrections:
+    async def test_a_correction_counts_for_the_customer_its_charge_counted_for_even_after_a_move(
+        self, bus, post_billing, revenue_of
+    ):
+        await bus.publish(
+            registered("C-1"),
+            registered("C-2"),
+            linked("C-1", "MS-0001", date(2026, 1, 1)),
+            linked("C-2", "MS-0001", date(2026, 9, 1), previous="C-1"),
+        )
+        await bus.settled()
+
+        await post_billing(billing("B-1", amount_minor=yuan("500.00"), posted_on="2026-08-10"))
+        await post_billing(
+            billing("B-1-fix", amount_minor=-yuan("500.00"), posted_on="2026-10-05", corrects_billing_id="B-1")
+        )
+
+        assert await revenue_of("C-1") == {"2026-08": yuan("500.00"), "2026-10": -yuan("500.00")}
+        assert await revenue_of("C-2") == {}
+
+    async def test_a_move_recorded_late_takes_corrections_along_with_their_charges(self, bus, post_billing, revenue_of):
+        await bus.publish(registered("C-1"), registered("C-2"), linked("C-1", "MS-0001", date(2026, 1, 1)))
+        await bus.settled()
+        await post_billing(
+            billing("B-aug", amount_minor=yuan("500.00"), posted_on="2026-08-10"),
+            billing("B-sep", amount_minor=yuan("300.00"), posted_on="2026-09-15"),
+        )
+        await post_billing(
+            billing("B-aug-fix", amount_minor=-yuan("50.00"), posted_on="2026-10-05", corrects_billing_id="B-aug"),
+            billing("B-sep-fix", amount_minor=-yuan("30.00"), posted_on="2026-11-02", corrects_billing_id="B-sep"),
+        )
+
+        await bus.publish(linked("C-2", "MS-0001", date(2026, 9, 1), previous="C-1"))
+        await bus.settled()
+
+        assert await revenue_of("C-1") == {"2026-08": yuan("500.00"), "2026-10": -yuan("50.00")}
+        assert await revenue_of("C-2") == {"2026-09": yuan("300.00"), "2026-11": -yuan("30.00")}
+
+
 class TestAnUnknownAccount:
     async def test_billing_for_an_unknown_account_waits_and_is_listed(self, client, post_billing):
         await post_billing(

@@ -93,6 +93,8 @@ class TestNoDemotion:
         assert (tier["tier"], tier["revenue_12m_minor"]) == ("gold", yuan("300,000.00"))
         assert tier["since"] == "2026-11-20T04:00:00Z"
         assert await tier_changes(bus, "C-1") == [("standard", "gold")]
+        [held] = [reason for reason in tier["reasons"] if reason["rule"] == "held-until-month-close"]
+        assert held["figures"] == {"held_tier": "gold", "evaluated_tier": "vip"}
 
 
 class TestReadingATier:

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.db import insert_ignoring_conflicts, upsert_adding
@@ -75,6 +75,17 @@ async def add_link(session: AsyncSession, account_no: str, effective_from: date,
     return result.first() is not None
 
 
+async def owners_of(session: AsyncSession, billing_ids: Iterable[str]) -> dict[str, str | None]:
+    """The customer each of these ledger lines counts for (None while it waits for its account)."""
+    billing_ids = list(billing_ids)
+    if not billing_ids:
+        return {}
+    rows = await session.execute(
+        select(ledger.c.billing_id, ledger.c.customer_id).where(ledger.c.billing_id.in_(billing_ids))
+    )
+    return dict(rows.all())
+
+
 async def reattribute(
     session: AsyncSession, account_no: str, customer_id: str, effective_from: date, effective_to: date | None
 ) -> list[tuple[str | None, str, int, int]]:
@@ -82,18 +93,34 @@ async def reattribute(
 
     Lines waiting for a holder and lines counted for a previous holder alike; lines a partner posted against a
     named customer stay where they are. Returns (previous customer, month, amount, items) of each line moved."""
-    condition = [
+    in_period = [ledger.c.posted_on >= effective_from]
+    if effective_to is not None:
+        in_period.append(ledger.c.posted_on < effective_to)
+    period_charges = select(ledger.c.billing_id).where(
         ledger.c.account_no == account_no,
         ledger.c.via_account.is_(True),
-        ledger.c.posted_on >= effective_from,
-        or_(ledger.c.customer_id.is_(None), ledger.c.customer_id != customer_id),
-    ]
-    if effective_to is not None:
-        condition.append(ledger.c.posted_on < effective_to)
+        ledger.c.corrects_billing_id.is_(None),
+        *in_period,
+    )
+    # Charges move by their own date; a correction moves with the charge it corrects, whatever its own date
+    # (one whose charge never reached the ledger goes by its own date).
     moving = (
         await session.execute(
             select(ledger.c.billing_id, ledger.c.customer_id, ledger.c.month, ledger.c.amount_minor, ledger.c["items"])
-            .where(*condition)
+            .where(
+                ledger.c.account_no == account_no,
+                ledger.c.via_account.is_(True),
+                or_(ledger.c.customer_id.is_(None), ledger.c.customer_id != customer_id),
+                or_(
+                    ledger.c.billing_id.in_(period_charges),
+                    ledger.c.corrects_billing_id.in_(period_charges),
+                    and_(
+                        ledger.c.corrects_billing_id.is_not(None),
+                        ledger.c.corrects_billing_id.not_in(select(ledger.c.billing_id)),
+                        *in_period,
+                    ),
+                ),
+            )
             .with_for_update()
         )
     ).all()

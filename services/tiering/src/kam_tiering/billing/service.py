@@ -78,6 +78,11 @@ async def apply_posted(
             )
     accounts = {event.account_no for _, event in events if event.customer_id is None and event.account_no}
     holders = await repository.holders(session, accounts)
+    # A correction reverses its original: it belongs to whoever the original counted for, even when the
+    # account has changed hands since. Originals come from the ledger or from earlier in this batch.
+    originals = await repository.owners_of(
+        session, {event.corrects_billing_id for _, event in events if event.corrects_billing_id}
+    )
     now = clock.now()
     rows = []
     in_batch: set[str] = set()
@@ -86,7 +91,12 @@ async def apply_posted(
         if event.billing_id in in_batch:
             continue
         in_batch.add(event.billing_id)
-        customer_id = event.customer_id or _holder_on(holders.get(event.account_no or "", []), event.posted_on)
+        customer_id = event.customer_id
+        if customer_id is None and event.corrects_billing_id in originals:
+            customer_id = originals[event.corrects_billing_id]
+        if customer_id is None:
+            customer_id = _holder_on(holders.get(event.account_no or "", []), event.posted_on)
+        originals.setdefault(event.billing_id, customer_id)
         rows.append(
             {
                 "billing_id": event.billing_id,

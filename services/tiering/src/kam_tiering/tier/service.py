@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.clock import Clock, add_months, business_today, month_key
 from kam_shared.db import lock_for_transaction
-from kam_shared.events.catalog import RevenueUpdated, TierChanged
+from kam_shared.events.catalog import RevenueUpdated, TierChanged, TierReason
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.billing import repository as ledger
 from kam_tiering.tier import repository
@@ -41,6 +41,16 @@ async def reevaluate(
         old_tier = state["tier"] if state else "standard"
         promoted = is_promotion(old_tier, result.tier)
         tier = result.tier if promoted else old_tier
+        reasons = list(result.reasons)
+        if tier != result.tier:
+            reasons.append(
+                TierReason(
+                    rule="held-until-month-close",
+                    detail=f"today's figures put the customer in {result.tier}; a demotion is decided only when a "
+                    "month is closed",
+                    figures={"held_tier": tier, "evaluated_tier": result.tier},
+                )
+            )
         sequence = (state["sequence"] if state else 0) + 1
         rows.append(
             {
@@ -49,7 +59,7 @@ async def reevaluate(
                 "qualified": result.qualified,
                 "revenue_12m_minor": figures.trailing_12m_minor,
                 "currency": policy.currency,
-                "reasons": [reason.model_dump() for reason in result.reasons],
+                "reasons": [reason.model_dump() for reason in reasons],
                 "since": now if promoted or state is None else state["since"],
                 "policy_id": policy.id,
                 "policy_version": policy.version,
