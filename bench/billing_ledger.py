@@ -39,7 +39,7 @@ def make_envelopes(count: int, customers: int, seed: int, prefix: str) -> list[E
     rng = random.Random(seed)
     envelopes = []
     for index in range(count):
-        month = rng.randint(1, 11)
+        month = rng.randint(1, 10)  # all before NOW, 2026-11-20
         event = BillingPosted(
             billing_id=f"{prefix}-{index}",
             customer_id=f"customer-{rng.randrange(customers):05d}",
