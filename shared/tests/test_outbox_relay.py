@@ -150,3 +150,18 @@ async def test_only_one_relay_of_a_service_holds_the_lease_on_postgresql(harness
     finally:
         for lease in (first, second, other_service):
             await lease.release()
+
+
+async def test_after_a_restart_the_in_process_bus_gets_again_what_it_had_and_consumers_apply_it_once(harness):
+    before = InProcessTransport()
+    await write_events(harness, "c-1", "c-2")
+    assert await relay_for(harness, before).pump_once() == 2
+    consumer = harness.consumer(before)
+    await consumer.process(before.records(Topics.REGISTRY)[:1])  # c-1 applied, c-2 delivered but not applied
+
+    after = InProcessTransport()  # the process restarted: the bus is empty again
+    assert await relay_for(harness, after).republish_sent() == 2
+    await harness.consumer(after).process(after.records(Topics.REGISTRY))
+
+    assert await harness.counts() == {"c-1": 1, "c-2": 1}
+    assert await unsent(harness) == 0

@@ -125,6 +125,11 @@ class ServiceRuntime:
             await self.migrate()
         if self._owns_transport:
             await self.transport.start()
+        if not self.transport.durable:
+            # The in-memory bus starts empty: deliver again what it had before, before anything new.
+            republished = await self.relay.republish_sent()
+            if republished:
+                log.info("outbox republished to the in-process bus", extra={"service": self.name, "rows": republished})
         self._spawn(f"{self.name}-relay", self.relay.run)
         self._spawn(f"{self.name}-housekeeping", self.housekeeper.run)
         for consumer in self.consumers:

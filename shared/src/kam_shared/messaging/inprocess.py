@@ -8,6 +8,8 @@ from kam_shared.messaging.transport import IncomingRecord, OutgoingRecord, last_
 
 
 class InProcessTransport:
+    durable = False
+
     def __init__(self) -> None:
         self._logs: dict[str, list[IncomingRecord]] = defaultdict(list)
         self._committed: dict[tuple[str, str], int] = {}

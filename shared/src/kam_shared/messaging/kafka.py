@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 
 
 class KafkaTransport:
+    durable = True
+
     def __init__(
         self,
         bootstrap_servers: str,

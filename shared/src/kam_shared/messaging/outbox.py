@@ -186,15 +186,7 @@ class OutboxRelay:
         if not rows:
             self._metrics.outbox_pending.set(0)
             return 0
-        records = [
-            OutgoingRecord(
-                topic=row.topic,
-                key=row.message_key,
-                value=row.payload,
-                headers=tuple((name, value.encode()) for name, value in row.headers),
-            )
-            for row in rows
-        ]
+        records = [_record(row) for row in rows]
         try:
             acknowledged = await self._transport.send(records)
         except TransportError as exc:
@@ -208,6 +200,31 @@ class OutboxRelay:
         if acknowledged < len(rows):
             raise TransportError(f"broker acknowledged {acknowledged} of {len(rows)} records")
         return acknowledged
+
+    async def republish_sent(self) -> int:
+        """Sends every retained row that was sent before, oldest first; returns how many.
+
+        For a bus that forgets on restart (the in-process one): what it had delivered but consumers had not yet
+        applied would otherwise be lost. Consumers' inboxes make the rows they had applied harmless."""
+        table = self._table
+        republished, after = 0, 0
+        while True:
+            async with self._engine.connect() as conn:
+                rows = (
+                    await conn.execute(
+                        select(table.c.id, table.c.topic, table.c.message_key, table.c.headers, table.c.payload)
+                        .where(table.c.sent_at.is_not(None), table.c.id > after)
+                        .order_by(table.c.id)
+                        .limit(self._batch_size)
+                    )
+                ).all()
+                await conn.rollback()
+            if not rows:
+                return republished
+            if await self._transport.send([_record(row) for row in rows]) != len(rows):
+                raise TransportError("the bus did not take the republished rows")
+            republished += len(rows)
+            after = rows[-1].id
 
     async def _note_failure(self, row_id: int, error: str) -> None:
         async with self._engine.begin() as conn:
@@ -224,3 +241,12 @@ class OutboxRelay:
             ).scalar_one()
             await conn.rollback()
         return count
+
+
+def _record(row) -> OutgoingRecord:
+    return OutgoingRecord(
+        topic=row.topic,
+        key=row.message_key,
+        value=row.payload,
+        headers=tuple((name, value.encode()) for name, value in row.headers),
+    )

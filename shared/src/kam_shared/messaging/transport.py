@@ -42,6 +42,9 @@ class Subscriber(Protocol):
 
 
 class Transport(Protocol):
+    # Whether what was acknowledged survives a restart of this process (a broker: yes; in memory: no).
+    durable: bool
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
