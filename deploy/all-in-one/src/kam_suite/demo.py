@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from kam_shared.clock import add_months, month_key
 
@@ -33,6 +34,14 @@ LINES = ("domestic express", "parcels", "letters", "integrated logistics", "same
 
 
 async def load_demo(app: FastAPI, api_key: str) -> None:
+    # The registry's own database says whether there are customers; the read models may still be catching up.
+    registry = app.state.services["registry"].state.runtime
+    async with registry.engine.connect() as conn:
+        customers = (await conn.execute(text("SELECT count(*) FROM customer"))).scalar_one()
+        await conn.rollback()
+    if customers:
+        log.info("demo data skipped: the suite already has customers")
+        return
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://suite", headers={"X-API-Key": api_key}
@@ -44,10 +53,6 @@ async def load_demo(app: FastAPI, api_key: str) -> None:
 
 
 async def _load(client: httpx.AsyncClient) -> None:
-    probe = await client.get("/reporting/v1/reports/tiers")
-    if probe.status_code == 200 and probe.json()["totals"]["customers"] > 0:
-        log.info("demo data skipped: the suite already has customers")
-        return
     rng = random.Random(2026)
     today = datetime.now(UTC).date()
     this_month = month_key(today)
