@@ -82,10 +82,14 @@ async def test_a_body_over_the_limit_is_refused_with_413_whether_announced_or_st
     streamed = await client.post(v1_path, content=chunks(), headers={"content-type": "application/json"})
     assert streamed.status_code == 413
     assert "exceeds 4096 bytes" in streamed.json()["detail"]
+    assert streamed.headers["content-type"] == "application/problem+json"
 
 
 async def test_malformed_json_is_a_422_that_says_where(service_taking_bodies):
     client, _, v1_path = service_taking_bodies
     response = await client.post(v1_path, content=b'{"broken": ', headers={"content-type": "application/json"})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["type"] == "json_invalid"
+    problem = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert problem["status"] == 422 and problem["type"] == "urn:kam:problem:invalid-input"
+    assert "JSON" in problem["errors"][0]["reason"]

@@ -56,7 +56,7 @@ class TestLinkingAnAccount:
         response = await client.post(f"/v1/customers/{customer_id}/billing-accounts", json=link("MS 0001"))
 
         assert response.status_code == 422
-        assert [error["loc"] for error in response.json()["detail"]] == [["body", "account_no"]]
+        assert [error["field"] for error in response.json()["errors"]] == ["account_no"]
 
 
 class TestMovingAnAccount:
@@ -98,7 +98,7 @@ class TestMovingAnAccount:
         )
 
         assert response.status_code == 409, response.text
-        assert response.json()["detail"]["field"] == "effective_from"
+        assert response.json()["errors"][0]["field"] == "effective_from"
         assert len(await bus.published(BillingAccountLinked.TYPE)) == 1
 
     async def test_a_move_back_in_time_is_a_conflict_and_the_account_stays_with_its_holder(

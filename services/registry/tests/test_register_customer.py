@@ -44,9 +44,9 @@ class TestRegistering:
         response = await client.post("/v1/customers", json=customer_in(full_name="Another name for the same company"))
 
         assert response.status_code == 409, response.text
-        detail = response.json()["detail"]
-        assert detail["field"] == "uscc"
-        assert detail["existing_customer_id"] == customer_id
+        problem = response.json()
+        assert problem["errors"][0]["field"] == "uscc"
+        assert problem["existing_customer_id"] == customer_id
 
     async def test_customers_with_different_codes_are_both_registered(self, client, customer_id):
         response = await client.post("/v1/customers", json=customer_in(uscc=OTHER_USCC))
@@ -74,13 +74,13 @@ class TestRefusedRequests:
         response = await client.post("/v1/customers", json=body)
 
         assert response.status_code == 422
-        assert [error["loc"] for error in response.json()["detail"]] == [["body", "branch"]]
+        assert [error["field"] for error in response.json()["errors"]] == ["branch"]
 
     async def test_a_field_the_contract_does_not_know_is_refused(self, client):
         response = await client.post("/v1/customers", json=customer_in(credit_limit=100000))
 
         assert response.status_code == 422
-        assert [error["loc"] for error in response.json()["detail"]] == [["body", "credit_limit"]]
+        assert [error["field"] for error in response.json()["errors"]] == ["credit_limit"]
 
     async def test_an_agreement_that_expires_before_it_is_signed_is_refused(self, client):
         response = await client.post(
@@ -139,6 +139,6 @@ class TestConcurrentRegistrations:
         statuses = sorted(response.status_code for response in responses)
         assert statuses == [201, 409, 409, 409, 409], [response.text for response in responses]
         [created] = [response.json()["id"] for response in responses if response.status_code == 201]
-        conflicts = [response.json()["detail"] for response in responses if response.status_code == 409]
+        conflicts = [response.json() for response in responses if response.status_code == 409]
         assert {detail["existing_customer_id"] for detail in conflicts} == {created}
         assert len(await bus.published(CustomerRegistered.TYPE)) == 1

@@ -45,16 +45,16 @@ class TestRegisteringWithACode:
         response = await client.post("/v1/customers", json=customer_in(uscc=USCC[:17] + "4"))
 
         assert response.status_code == 422, response.text
-        errors = response.json()["detail"]
-        assert [error["loc"] for error in errors] == [["body", "uscc"]]
-        assert "check character" in errors[0]["msg"]
+        errors = response.json()["errors"]
+        assert [error["field"] for error in errors] == ["uscc"]
+        assert "check character" in errors[0]["reason"]
 
     @pytest.mark.parametrize("code", ["91350100M000100Y4", "91350100O000100Y43"])
     async def test_a_customer_with_a_malformed_code_is_refused_naming_the_uscc_field(self, client, code):
         response = await client.post("/v1/customers", json=customer_in(uscc=code))
 
         assert response.status_code == 422, response.text
-        assert [error["loc"] for error in response.json()["detail"]] == [["body", "uscc"]]
+        assert [error["field"] for error in response.json()["errors"]] == ["uscc"]
 
     async def test_a_code_typed_in_lower_case_is_stored_in_upper_case(self, client):
         response = await client.post("/v1/customers", json=customer_in(uscc=f" {USCC.lower()} "))

@@ -114,7 +114,7 @@ class TestTierReport:
         response = await client.get("/v1/reports/tiers")
 
         assert response.status_code == 409
-        assert response.json()["detail"]["currencies"] == ["CNY", "HKD"]
+        assert response.json()["currencies"] == ["CNY", "HKD"]
 
     async def test_an_unknown_format_is_rejected(self, client):
         response = await client.get("/v1/reports/tiers", params={"format": "xlsx"})

@@ -98,7 +98,7 @@ class TestBadRanges:
             response = await client.get("/v1/customers/C-1/revenue", params={"from": bad})
 
             assert response.status_code == 422, bad
-            assert response.json()["detail"][0]["loc"] == ["query", "from"], bad
+            assert response.json()["errors"][0]["field"] == "from", bad
 
     async def test_an_end_month_not_written_yyyy_mm_is_refused(self, client):
         response = await client.get("/v1/customers/C-1/revenue", params={"to": "2026-00"})

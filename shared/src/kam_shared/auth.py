@@ -4,8 +4,10 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
+
+from kam_shared.errors import Unauthorized
 
 ALL_SCOPES = frozenset({"*"})
 
@@ -35,11 +37,7 @@ class ApiKeyStore:
 
 
 def current_principal(request: Request, api_key: Annotated[str | None, Depends(_api_key_header)]) -> Principal:
-    unauthorized = HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED,
-        detail="a valid X-API-Key header is required",
-        headers={"WWW-Authenticate": "ApiKey"},
-    )
+    unauthorized = Unauthorized("a valid X-API-Key header is required", headers={"WWW-Authenticate": "ApiKey"})
     if not api_key:
         raise unauthorized
     principal = request.app.state.api_keys.lookup(api_key)

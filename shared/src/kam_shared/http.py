@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.auth import ApiKeyStore, current_principal
+from kam_shared.errors import install_error_handlers, problem_response
 from kam_shared.runtime import ServiceRuntime
 
 
@@ -93,8 +94,11 @@ class BodyLimitMiddleware:
         await self.app(scope, replay_receive, send)
 
     async def _too_large(self, scope: dict, receive: Any, send: Any) -> None:
-        response = JSONResponse(
-            {"detail": f"request body exceeds {self.max_bytes} bytes"}, status_code=413, headers={"Connection": "close"}
+        response = problem_response(
+            413,
+            f"request body exceeds {self.max_bytes} bytes",
+            slug="content-too-large",
+            headers={"Connection": "close"},
         )
         await response(scope, receive, send)
 
@@ -149,6 +153,7 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.runtime = runtime
+    install_error_handlers(app)
     admin_key = runtime.settings.admin_api_key
     app.state.api_keys = ApiKeyStore(admin_key.get_secret_value() if admin_key else None)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)

@@ -72,8 +72,8 @@ async def test_a_ticket_for_a_customer_the_desk_has_not_seen_is_refused_naming_t
     response = await client.post("/v1/tickets", json=ticket_in("nobody"))
 
     assert response.status_code == 422
-    assert response.json()["detail"]["field"] == "customer_id"
-    assert "nobody" in response.json()["detail"]["reason"]
+    assert response.json()["errors"][0]["field"] == "customer_id"
+    assert "nobody" in response.json()["errors"][0]["reason"]
 
 
 @pytest.mark.parametrize(("field", "value"), [("type", "praise"), ("channel", "pigeon")])
@@ -81,14 +81,14 @@ async def test_an_unknown_type_or_channel_is_refused(client, gold_customer, fiel
     response = await client.post("/v1/tickets", json=ticket_in(gold_customer, **{field: value}))
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", field]
+    assert response.json()["errors"][0]["field"] == field
 
 
 async def test_a_received_at_without_a_time_zone_is_refused(client, gold_customer):
     response = await client.post("/v1/tickets", json=ticket_in(gold_customer, received_at="2026-03-01T09:30:00"))
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "received_at"]
+    assert response.json()["errors"][0]["field"] == "received_at"
 
 
 @pytest.mark.parametrize("received_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-05:00"])
@@ -98,7 +98,7 @@ async def test_a_received_at_at_the_edge_of_the_calendar_is_refused_not_a_server
     response = await client.post("/v1/tickets", json=ticket_in(gold_customer, received_at=received_at))
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "received_at"]
+    assert response.json()["errors"][0]["field"] == "received_at"
 
 
 async def test_a_received_at_in_the_future_is_refused_but_small_clock_skew_is_not(client, gold_customer, clock):
@@ -109,7 +109,7 @@ async def test_a_received_at_in_the_future_is_refused_but_small_clock_skew_is_no
     skewed = await client.post("/v1/tickets", json=ticket_in(gold_customer, received_at=two_minutes_ahead))
 
     assert ahead.status_code == 422
-    assert ahead.json()["detail"]["field"] == "received_at"
+    assert ahead.json()["errors"][0]["field"] == "received_at"
     assert skewed.status_code == 201
 
 

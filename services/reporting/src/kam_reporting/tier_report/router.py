@@ -1,10 +1,10 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response
 
 from kam_reporting.tier_report import service
-from kam_reporting.tier_report.exceptions import MixedCurrencies
 from kam_reporting.tier_report.schemas import TierReport
+from kam_shared.errors import error_responses
 from kam_shared.http import SessionDep
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/reports", tags=["reports"])
     response_model=TierReport,
     responses={
         200: {"content": {"text/csv": {}}, "description": "the report, as JSON or, with format=csv, as CSV"},
-        409: {"description": "revenue is held in more than one currency"},
+        **error_responses(409, 422),
     },
 )
 async def get_tier_report(
@@ -23,12 +23,7 @@ async def get_tier_report(
     output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
     branch: Annotated[str | None, Query(min_length=1, max_length=50, description="org unit code")] = None,
 ) -> TierReport | Response:
-    try:
-        report = await service.tier_report(session, branch=branch)
-    except MixedCurrencies as exc:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail={"reason": str(exc), "currencies": exc.currencies}
-        ) from None
+    report = await service.tier_report(session, branch=branch)
     if output == "csv":
         return Response(
             service.to_csv(report),

@@ -1,8 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 
 from kam_shared.clock import add_months, business_today, month_key
+from kam_shared.errors import InvalidInput, NotFound, error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 from kam_tiering.billing import repository as ledger
 from kam_tiering.billing.schemas import MonthRevenue, RevenueSeries
@@ -15,13 +16,13 @@ router = APIRouter(prefix="/customers/{customer_id}", tags=["tiers"])
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
-@router.get("/tier", response_model=TierRead)
+@router.get("/tier", response_model=TierRead, responses=error_responses(404))
 async def get_tier(customer_id: str, session: SessionDep, policy: PolicyDep) -> TierRead:
     state = await repository.get_state(session, customer_id)
     if state is not None:
         return TierRead.model_validate(state)
     if not await repository.known_customer(session, customer_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"customer {customer_id} is not known to tiering")
+        raise NotFound(f"customer {customer_id} is not known to tiering")
     return TierRead(
         customer_id=customer_id,
         tier="standard",
@@ -36,7 +37,7 @@ async def get_tier(customer_id: str, session: SessionDep, policy: PolicyDep) -> 
     )
 
 
-@router.get("/revenue", response_model=RevenueSeries)
+@router.get("/revenue", response_model=RevenueSeries, responses=error_responses(404, 422))
 async def get_revenue(
     customer_id: str,
     session: SessionDep,
@@ -49,15 +50,13 @@ async def get_revenue(
     to_month = to_month or month_key(business_today(runtime.clock))
     from_month = from_month or add_months(to_month, -11)
     if from_month > to_month:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"field": "from", "reason": "after to"})
+        raise InvalidInput("from is after to", field="from")
     if _months_between(from_month, to_month) > 120:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"field": "from", "reason": "range over 120 months"}
-        )
+        raise InvalidInput("the range is over 120 months", field="from")
     if await repository.get_state(session, customer_id) is None and not await repository.known_customer(
         session, customer_id
     ):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"customer {customer_id} is not known to tiering")
+        raise NotFound(f"customer {customer_id} is not known to tiering")
     found = {row.month: row for row in await ledger.series(session, customer_id, from_month, to_month)}
     months = []
     month = from_month

@@ -1,0 +1,241 @@
+"""One error shape for every service and status: RFC 9457 problem details (`application/problem+json`).
+
+Services raise subclasses of `DomainError` from their rules; the app frame renders them, FastAPI's own
+validation errors and HTTP exceptions alike. A router never catches a domain error to re-raise it as HTTP."""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+# A 422 names what is wrong, never echoes what was sent: a 5,000-event batch must not come back whole.
+MAX_FIELD_ERRORS = 50
+MAX_REASON_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    reason: str
+
+
+class DomainError(Exception):
+    """Base of every error a service's rules raise; the subclass fixes the status and the problem type."""
+
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        errors: Sequence[FieldError] = (),
+        headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors) or ([FieldError(field, detail)] if field else [])
+        self.headers = headers or {}
+        # RFC 9457 extension members: facts a client can act on (the id of the customer a conflict is with).
+        self.extensions = extensions or {}
+
+
+class InvalidInput(DomainError):
+    status = 422
+    slug = "invalid-input"
+
+
+class NotFound(DomainError):
+    status = 404
+    slug = "not-found"
+
+
+class Conflict(DomainError):
+    status = 409
+    slug = "conflict"
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+    slug = "precondition-failed"
+
+
+class PreconditionRequired(DomainError):
+    status = 428
+    slug = "precondition-required"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    slug = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    slug = "forbidden"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    slug = "too-many-requests"
+
+
+def problem_type(slug: str) -> str:
+    return f"urn:kam:problem:{slug}"
+
+
+class ProblemFieldError(BaseModel):
+    field: str = Field(description="where the problem is: a dotted path into the body, or a parameter's name")
+    reason: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details. Some problems add members of their own (say, the id a conflict is with)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["urn:kam:problem:not-found"])
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str | None = Field(default=None, examples=["customer 3f2c... not found"])
+    errors: list[ProblemFieldError] | None = Field(
+        default=None, description="for 422: each field and what is wrong with it"
+    )
+
+
+def problem_response(
+    status: int,
+    detail: str | None,
+    *,
+    slug: str | None = None,
+    errors: Iterable[FieldError] = (),
+    headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        **(extensions or {}),
+        "type": problem_type(slug) if slug else "about:blank",
+        "title": _title(status),
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    listed = list(errors)
+    if listed:
+        body["errors"] = [
+            {"field": error.field, "reason": error.reason[:MAX_REASON_CHARS]} for error in listed[:MAX_FIELD_ERRORS]
+        ]
+        if len(listed) > MAX_FIELD_ERRORS:
+            body["detail"] = f"{detail or 'invalid input'} ({len(listed)} problems, the first {MAX_FIELD_ERRORS} shown)"
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """`("body", "events", 3, "amount_minor")` → `events.3.amount_minor`; a parameter keeps its own name."""
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def validation_errors(raw: Iterable[dict[str, Any]]) -> list[FieldError]:
+    """Pydantic errors as (field, reason), without the offending input."""
+    return [
+        FieldError(field_path(error.get("loc", ())), str(error.get("msg", "invalid")).removeprefix("Value error, "))
+        for error in raw
+    ]
+
+
+_STATUS_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "content-too-large",
+    415: "unsupported-media-type",
+    422: "invalid-input",
+    428: "precondition-required",
+    429: "too-many-requests",
+    500: "internal-error",
+    503: "unavailable",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers, extensions=exc.extensions
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(
+            422, "the request is not valid", slug="invalid-input", errors=validation_errors(exc.errors())
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(
+            exc.status_code, detail, slug=_STATUS_SLUGS.get(exc.status_code), headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc, extra={"method": request.method, "path": request.url.path})
+        return problem_response(500, "an unexpected error occurred; it has been logged", slug="internal-error")
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can return, all in the problem shape."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _title(status),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+__all__ = [
+    "PROBLEM_JSON",
+    "Conflict",
+    "DomainError",
+    "FieldError",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "Problem",
+    "TooManyRequests",
+    "Unauthorized",
+    "error_responses",
+    "install_error_handlers",
+    "problem_response",
+]

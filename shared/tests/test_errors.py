@@ -1,0 +1,92 @@
+"""One error shape: every failure a service answers is RFC 9457 problem details, raised once and rendered once."""
+
+import httpx
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+from kam_shared.errors import Conflict, NotFound, install_error_handlers
+
+
+class Item(BaseModel):
+    name: str = Field(max_length=5)
+    count: int
+
+
+def app_raising() -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/missing")
+    async def missing() -> None:
+        raise NotFound("customer c-1 not found")
+
+    @app.get("/conflict")
+    async def conflict() -> None:
+        raise Conflict("already linked", field="effective_from", extensions={"current_customer_id": "c-2"})
+
+    @app.post("/items")
+    async def items(batch: list[Item]) -> int:
+        return len(batch)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    return app
+
+
+async def call(method: str, path: str, **kwargs) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app_raising(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return await client.request(method, path, **kwargs)
+
+
+async def test_a_domain_error_is_a_problem_with_its_status_type_and_detail():
+    response = await call("GET", "/missing")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "urn:kam:problem:not-found",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "customer c-1 not found",
+    }
+
+
+async def test_a_conflict_names_the_field_and_carries_its_extension_members():
+    problem = (await call("GET", "/conflict")).json()
+
+    assert problem["status"] == 409
+    assert problem["errors"] == [{"field": "effective_from", "reason": "already linked"}]
+    assert problem["current_customer_id"] == "c-2"
+
+
+async def test_a_validation_error_names_each_field_and_never_echoes_the_input():
+    batch = [{"name": "x" * 4000, "count": "many"} for _ in range(200)]
+
+    response = await call("POST", "/items", json=batch)
+
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["errors"][0] == {"field": "0.name", "reason": "String should have at most 5 characters"}
+    assert len(problem["errors"]) == 50
+    assert "400 problems" in problem["detail"]
+    assert "x" * 100 not in response.text
+    assert len(response.content) < 10_000
+
+
+async def test_an_unknown_route_and_a_wrong_method_are_problems_too():
+    unknown = await call("GET", "/nowhere")
+    wrong_method = await call("DELETE", "/missing")
+
+    assert (unknown.status_code, unknown.headers["content-type"]) == (404, "application/problem+json")
+    assert (wrong_method.status_code, wrong_method.json()["status"]) == (405, 405)
+
+
+async def test_an_unexpected_failure_is_a_500_problem_that_does_not_leak_internals():
+    response = await call("GET", "/boom")
+
+    assert response.status_code == 500
+    assert response.json()["type"] == "urn:kam:problem:internal-error"
+    assert "secret" not in response.text
