@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.auth import ApiKeyStore, current_principal
 from kam_shared.errors import install_error_handlers, problem_response
+from kam_shared.guards import InputGuardMiddleware
 from kam_shared.runtime import ServiceRuntime
 
 
@@ -156,6 +157,8 @@ def create_service_app(
     install_error_handlers(app)
     admin_key = runtime.settings.admin_api_key
     app.state.api_keys = ApiKeyStore(admin_key.get_secret_value() if admin_key else None)
+    # Added first, so it runs inside the body limit: it reads bodies already bounded.
+    app.add_middleware(InputGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, runtime=runtime)
     app.include_router(health_router)
