@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from kam_shared.events.catalog import Topics
 from kam_shared.messaging.inprocess import InProcessTransport
@@ -118,38 +118,6 @@ async def test_a_wake_up_publishes_without_waiting_for_the_poll_interval(harness
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-
-
-async def test_only_one_relay_of_a_service_holds_the_lease_on_postgresql(harness):
-    import pytest
-
-    from kam_shared.messaging.outbox import PostgresAdvisoryLease
-
-    if harness.engine.dialect.name != "postgresql":
-        pytest.skip("the advisory lease is PostgreSQL's; SQLite is one process's own")
-    first = PostgresAdvisoryLease(harness.engine, "kam-outbox-test")
-    second = PostgresAdvisoryLease(harness.engine, "kam-outbox-test")
-    other_service = PostgresAdvisoryLease(harness.engine, "kam-outbox-other")
-    try:
-        assert await first.acquire() is True
-        assert await first.acquire() is True
-        async with harness.engine.connect() as conn:
-            idle_in_transaction = await conn.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND state = 'idle in transaction'"
-                )
-            )
-            await conn.rollback()
-        assert idle_in_transaction == 0
-        assert await second.acquire() is False
-        assert await other_service.acquire() is True
-
-        await first.release()
-        assert await second.acquire() is True
-    finally:
-        for lease in (first, second, other_service):
-            await lease.release()
 
 
 async def test_after_a_restart_the_in_process_bus_gets_again_what_it_had_and_consumers_apply_it_once(harness):

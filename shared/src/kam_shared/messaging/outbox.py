@@ -83,7 +83,9 @@ class PostgresAdvisoryLease:
                 await self._conn.commit()
                 return True
             except Exception:
-                await self.release()
+                # The session may be gone, and the lock with it; if not, dropping it is what frees the lock.
+                broken, self._conn = self._conn, None
+                await _discard(broken)
         conn = await self._engine.connect()
         try:
             held = (await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key})).scalar()
@@ -98,12 +100,38 @@ class PostgresAdvisoryLease:
         return True
 
     async def release(self) -> None:
+        """Really gives the lease up: unlocks, and a connection that cannot confirm the unlock is discarded.
+
+        Closing an AsyncConnection only returns it to the pool, and a session-level advisory lock lives as
+        long as the server session: the pooled connection would keep the lease from every other replica."""
         conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                await conn.close()
-            except Exception:
-                log.debug("closing the lease connection failed", exc_info=True)
+        if conn is None:
+            return
+        try:
+            unlocked = (await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})).scalar()
+            await conn.commit()
+        except asyncio.CancelledError:
+            await _discard(conn)
+            raise
+        except Exception:
+            log.warning("unlocking the outbox lease failed; dropping its connection instead", exc_info=True)
+            unlocked = False
+        if unlocked is not True:
+            await _discard(conn)
+            return
+        try:
+            await conn.close()
+        except Exception:
+            log.debug("returning the lease connection failed", exc_info=True)
+
+
+async def _discard(conn: AsyncConnection) -> None:
+    """Closes the server session itself, and with it every session-level lock it held."""
+    try:
+        await conn.invalidate()
+        await conn.close()
+    except Exception:
+        log.debug("discarding the lease connection failed", exc_info=True)
 
 
 class OutboxRelay:
