@@ -12,7 +12,7 @@ from kam_shared.messaging.outbox import LocalLease, OutboxRelay
 from kam_shared.messaging.transport import OutgoingRecord, TransportError
 from kam_shared.testing import eventually
 
-from .conftest import registered  # noqa: TID252
+from .conftest import pump, registered  # noqa: TID252
 
 
 class FlakyTransport(InProcessTransport):
@@ -92,11 +92,11 @@ async def test_only_the_acknowledged_rows_are_marked_sent(harness):
     relay = relay_for(harness, bus)
 
     with pytest.raises(TransportError, match="acknowledged 1 of 3"):
-        await relay.pump_once()
+        await pump(relay)
 
     assert await unsent(harness) == 2
     bus.acknowledge_at_most = None
-    assert await relay.pump_once() == 2
+    assert await pump(relay) == 2
     assert [record.key for record in bus.records(Topics.REGISTRY)] == [b"c-1", b"c-2", b"c-3"]
 
 
@@ -123,7 +123,7 @@ async def test_a_wake_up_publishes_without_waiting_for_the_poll_interval(harness
 async def test_after_a_restart_the_in_process_bus_gets_again_what_it_had_and_consumers_apply_it_once(harness):
     before = InProcessTransport()
     await write_events(harness, "c-1", "c-2")
-    assert await relay_for(harness, before).pump_once() == 2
+    assert await pump(relay_for(harness, before)) == 2
     consumer = harness.consumer(before)
     await consumer.process(before.records(Topics.REGISTRY)[:1])  # c-1 applied, c-2 delivered but not applied
 
@@ -133,3 +133,31 @@ async def test_after_a_restart_the_in_process_bus_gets_again_what_it_had_and_con
 
     assert await harness.counts() == {"c-1": 1, "c-2": 1}
     assert await unsent(harness) == 0
+
+
+def pending_gauge(harness) -> float | None:
+    return harness.metrics.registry.get_sample_value("kam_outbox_pending")
+
+
+async def test_the_pending_gauge_counts_the_unsent_rows_while_the_broker_is_down(harness):
+    bus = FlakyTransport()
+    bus.down = True
+    await write_events(harness, *(f"c-{n}" for n in range(250)))
+    relay = relay_for(harness, bus)
+
+    for _ in range(2):
+        with pytest.raises(TransportError):
+            await pump(relay)
+
+    assert pending_gauge(harness) == 250
+
+
+async def test_the_pending_gauge_falls_to_zero_as_a_backlog_larger_than_a_batch_drains(harness):
+    await write_events(harness, *(f"c-{n}" for n in range(250)))
+    relay = relay_for(harness, FlakyTransport())
+
+    readings = []
+    while await pump(relay):
+        readings.append(pending_gauge(harness))
+
+    assert readings == [150, 50, 0]

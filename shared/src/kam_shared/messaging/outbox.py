@@ -3,10 +3,12 @@
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Sequence
+from itertools import takewhile
 from typing import Protocol
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import ColumnElement, func, insert, literal, literal_column, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.schema import Table
 
@@ -18,6 +20,9 @@ from kam_shared.messaging.transport import OutgoingRecord, Transport, TransportE
 from kam_shared.observability import Metrics
 
 log = logging.getLogger(__name__)
+
+# How long publishing may wait for a running transaction before each warning.
+HOLD_BACK_WARNING_S = 60.0
 
 
 class Outbox:
@@ -46,7 +51,22 @@ class Outbox:
         return rows
 
     async def add(self, session: AsyncSession, events: Sequence[Event]) -> None:
-        if events:
+        if not events:
+            return
+        if session.get_bind().dialect.name != "postgresql":
+            # SQLite: BEGIN IMMEDIATE serialises writers, so ids are already commit order.
+            await session.execute(insert(self.table), self.rows(events))
+            return
+        # PostgreSQL (docs/messaging.md): the transaction gets its own id before it takes outbox ids, and the
+        # rows are written in a savepoint, whose fresh transaction id (the rows' xmin) comes after those ids.
+        # The relay publishes a row once every transaction below its xmin has ended: by then any transaction
+        # that took a smaller outbox id has committed or rolled back, so no earlier row can still appear.
+        isolation = (
+            await session.execute(text("SELECT current_setting('transaction_isolation'), pg_current_xact_id()"))
+        ).first()[0]
+        if isolation != "read committed":
+            raise RuntimeError(f"outbox rows are written at READ COMMITTED, not {isolation.upper()}")
+        async with session.begin_nested():
             await session.execute(insert(self.table), self.rows(events))
 
 
@@ -158,9 +178,16 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
         self._wake = asyncio.Event()
+        self._held_since: float | None = None
+        self._hold_logged = 0.0
 
     def wake(self) -> None:
         self._wake.set()
+
+    @property
+    def held_back(self) -> bool:
+        """Whether the last pump left rows waiting for transactions still running (PostgreSQL only)."""
+        return self._held_since is not None
 
     async def run(self) -> None:
         failures = 0
@@ -183,7 +210,12 @@ class OutboxRelay:
                         await self._lease.release()
                     await asyncio.sleep(delay)
                     continue
-                if sent < self._batch_size:
+                if self._held_since is not None:
+                    # Rows wait for transactions that are usually about to end: look again soon, less often
+                    # the longer the wait.
+                    held_for = time.monotonic() - self._held_since
+                    await self._sleep(min(self._poll_interval, max(0.02, held_for / 10)))
+                elif sent < self._batch_size:
                     await self._sleep(self._poll_interval)
         finally:
             await self._lease.release()
@@ -199,35 +231,72 @@ class OutboxRelay:
         self._wake.clear()
 
     async def pump_once(self) -> int:
-        """Publishes the oldest unsent rows; marks sent only what the broker acknowledged."""
+        """Publishes the oldest unsent rows in id order; marks sent only what the broker acknowledged.
+
+        On PostgreSQL it stops at the first row that an earlier, still uncommitted row may yet precede."""
         table = self._table
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(table.c.id, table.c.topic, table.c.message_key, table.c.headers, table.c.payload)
+                    select(
+                        table.c.id,
+                        table.c.topic,
+                        table.c.message_key,
+                        table.c.headers,
+                        table.c.payload,
+                        _settled(table, conn.dialect.name),
+                    )
                     .where(table.c.sent_at.is_(None))
                     .order_by(table.c.id)
                     .limit(self._batch_size)
                 )
             ).all()
             await conn.rollback()
-        if not rows:
-            self._metrics.outbox_pending.set(0)
+        ready = list(takewhile(lambda row: row.settled, rows))
+        self._note_hold_back(rows[len(ready)].id if len(ready) < len(rows) else None)
+        if not ready:
+            if rows:
+                await self._count_pending()
+            else:
+                self._metrics.outbox_pending.set(0)
             return 0
-        records = [_record(row) for row in rows]
         try:
-            acknowledged = await self._transport.send(records)
+            acknowledged = await self._transport.send([_record(row) for row in ready])
         except TransportError as exc:
-            await self._note_failure(rows[0].id, repr(exc))
+            await self._note_failure(ready[0].id, repr(exc))
+            await self._count_pending()
             raise
-        ids = [row.id for row in rows[:acknowledged]]
-        async with self._engine.begin() as conn:
-            await conn.execute(update(table).where(table.c.id.in_(ids)).values(sent_at=self._clock.now()))
+        ids = [row.id for row in ready[:acknowledged]]
+        if ids:
+            async with self._engine.begin() as conn:
+                await conn.execute(update(table).where(table.c.id.in_(ids)).values(sent_at=self._clock.now()))
         self._metrics.outbox_published.inc(len(ids))
-        self._metrics.outbox_pending.set(len(rows) - len(ids))
-        if acknowledged < len(rows):
-            raise TransportError(f"broker acknowledged {acknowledged} of {len(rows)} records")
+        await self._count_pending()
+        if acknowledged < len(ready):
+            raise TransportError(f"broker acknowledged {acknowledged} of {len(ready)} records")
         return acknowledged
+
+    def _note_hold_back(self, first_held: int | None) -> None:
+        """Logs when publishing has waited long for a transaction still running somewhere in the cluster."""
+        if first_held is None:
+            self._held_since = None
+            return
+        now = time.monotonic()
+        if self._held_since is None:
+            self._held_since, self._hold_logged = now, now
+        elif now - self._hold_logged >= HOLD_BACK_WARNING_S:
+            self._hold_logged = now
+            log.warning(
+                "outbox publishing held back: a transaction that may still write an earlier row is running",
+                extra={"outbox_id": first_held, "held_for_s": round(now - self._held_since)},
+            )
+
+    async def _count_pending(self) -> None:
+        """Sets kam_outbox_pending to the true number of unsent rows (the partial index makes this cheap)."""
+        try:
+            self._metrics.outbox_pending.set(await self.pending())
+        except Exception:
+            log.debug("counting the unsent outbox rows failed", exc_info=True)
 
     async def republish_sent(self) -> int:
         """Sends every retained row that was sent before, oldest first; returns how many.
@@ -269,6 +338,19 @@ class OutboxRelay:
             ).scalar_one()
             await conn.rollback()
         return count
+
+
+def _settled(table: Table, dialect: str) -> ColumnElement[bool]:
+    """Whether every transaction that could still add an earlier row has ended (always so on SQLite).
+
+    On PostgreSQL: the row's xmin (the savepoint's transaction id, see Outbox.add) is at or below the oldest
+    transaction still running. Both are 32-bit here, so they are compared modulo 2^32 as PostgreSQL does."""
+    if dialect != "postgresql":
+        return literal(True).label("settled")
+    return literal_column(
+        "((pg_snapshot_xmin(pg_current_snapshot())::text::bigint - xmin::text::bigint)"
+        " % 4294967296 + 4294967296) % 4294967296 < 2147483648"
+    ).label("settled")
 
 
 def _record(row) -> OutgoingRecord:
