@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Sequence
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -162,3 +163,26 @@ async def test_the_pending_gauge_falls_to_zero_as_a_backlog_larger_than_a_batch_
         readings.append(pending_gauge(harness))
 
     assert readings == [150, 50, 0]
+
+
+async def test_after_a_restart_only_rows_sent_within_the_window_go_to_the_in_process_bus_again(harness):
+    await write_events(harness, "c-old")
+    assert await pump(relay_for(harness, InProcessTransport())) == 1
+    harness.clock.advance(timedelta(hours=25))
+    await write_events(harness, "c-new")
+    assert await pump(relay_for(harness, InProcessTransport())) == 1
+
+    after = InProcessTransport()
+    assert await relay_for(harness, after).republish_sent(window=timedelta(hours=24)) == 1
+    assert [record.key for record in after.records(Topics.REGISTRY)] == [b"c-new"]
+
+
+async def test_after_a_restart_at_most_the_latest_rows_go_to_the_in_process_bus_again_oldest_first(harness):
+    await write_events(harness, *(f"c-{n}" for n in range(250)))
+    assert await pump(relay_for(harness, InProcessTransport())) == 100
+    while await pump(relay_for(harness, InProcessTransport())):
+        pass
+
+    after = InProcessTransport()
+    assert await relay_for(harness, after).republish_sent(at_most=120) == 120
+    assert [record.key for record in after.records(Topics.REGISTRY)] == [f"c-{n}".encode() for n in range(130, 250)]

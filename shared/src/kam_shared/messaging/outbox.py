@@ -5,6 +5,7 @@ import logging
 import random
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 from itertools import takewhile
 from typing import Protocol
 
@@ -20,6 +21,10 @@ from kam_shared.messaging.transport import OutgoingRecord, Transport, TransportE
 from kam_shared.observability import Metrics
 
 log = logging.getLogger(__name__)
+
+# What an in-memory bus gets again after a restart (see republish_sent and docs/messaging.md).
+REPUBLISH_WINDOW = timedelta(hours=24)
+REPUBLISH_AT_MOST = 50_000
 
 # How long publishing may wait for a running transaction before each warning.
 HOLD_BACK_WARNING_S = 60.0
@@ -298,19 +303,27 @@ class OutboxRelay:
         except Exception:
             log.debug("counting the unsent outbox rows failed", exc_info=True)
 
-    async def republish_sent(self) -> int:
-        """Sends every retained row that was sent before, oldest first; returns how many.
+    async def republish_sent(self, *, window: timedelta = REPUBLISH_WINDOW, at_most: int = REPUBLISH_AT_MOST) -> int:
+        """Sends again the rows sent within `window`, at most the latest `at_most`, oldest first; returns how many.
 
         For a bus that forgets on restart (the in-process one): what it had delivered but consumers had not yet
-        applied would otherwise be lost. Consumers' inboxes make the rows they had applied harmless."""
+        applied would otherwise be lost. Consumers' inboxes make the rows they had applied harmless. A consumer
+        that had not applied an event within the window (it kept failing for that long) does not get it again."""
         table = self._table
-        republished, after = 0, 0
+        recent = table.c.sent_at >= self._clock.now() - window
+        latest = select(table.c.id).where(recent).order_by(table.c.id.desc()).limit(at_most).subquery()
+        async with self._engine.connect() as conn:
+            first = (await conn.execute(select(func.min(latest.c.id)))).scalar()
+            await conn.rollback()
+        if first is None:
+            return 0
+        republished, after = 0, first - 1
         while True:
             async with self._engine.connect() as conn:
                 rows = (
                     await conn.execute(
                         select(table.c.id, table.c.topic, table.c.message_key, table.c.headers, table.c.payload)
-                        .where(table.c.sent_at.is_not(None), table.c.id > after)
+                        .where(recent, table.c.id > after)
                         .order_by(table.c.id)
                         .limit(self._batch_size)
                     )
