@@ -38,7 +38,7 @@ async def test_sent_outbox_rows_and_old_inbox_entries_are_swept_and_nothing_else
 
     async with harness.sessions() as session:
         keys = set((await session.execute(select(outbox.c.message_key))).scalars())
-        remembered = set((await session.execute(select(inbox.c.source, inbox.c.event_id))).tuples())
+        remembered = {tuple(row) for row in await session.execute(select(inbox.c.source, inbox.c.event_id))}
         assert (await session.execute(select(func.count()).select_from(outbox))).scalar_one() == 2
     assert keys == {b"sent-today", b"unsent"}
     assert remembered == {("", "recent"), ("/partner", "old")}
