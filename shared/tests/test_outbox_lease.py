@@ -9,7 +9,8 @@ from sqlalchemy import text
 from kam_shared.db import create_engine
 from kam_shared.events.catalog import Topics
 from kam_shared.messaging.inprocess import InProcessTransport
-from kam_shared.messaging.outbox import OutboxRelay, PostgresAdvisoryLease
+from kam_shared.messaging.lease import PostgresAdvisoryLease
+from kam_shared.messaging.outbox import OutboxRelay
 from kam_shared.messaging.transport import OutgoingRecord
 from kam_shared.testing import eventually
 
