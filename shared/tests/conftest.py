@@ -1,5 +1,6 @@
 """A miniature service for testing the plumbing: messaging tables plus one tally the handler increments."""
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from kam_shared.db import create_engine, session_factory, upsert_adding
 from kam_shared.events.catalog import CustomerRegistered, Topics
 from kam_shared.events.envelope import Envelope, encode
 from kam_shared.messaging.consumer import ConsumerLoop, HandlerContext, PermanentEventError, Subscription
-from kam_shared.messaging.outbox import Outbox
+from kam_shared.messaging.outbox import Outbox, OutboxRelay
 from kam_shared.messaging.tables import MessagingTables, define_messaging_tables
 from kam_shared.messaging.transport import OutgoingRecord, Transport
 from kam_shared.observability import Metrics
@@ -59,6 +60,16 @@ class Harness:
     async def counts(self) -> dict[str, int]:
         async with self.sessions() as session:
             return dict((await session.execute(select(self.tally.c.name, self.tally.c.count))).all())
+
+
+async def pump(relay: OutboxRelay, timeout: float = 10.0) -> int:
+    """One relay pass, after waiting out transactions elsewhere in the cluster that hold the rows back."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        sent = await relay.pump_once()
+        if sent or not relay.held_back or asyncio.get_running_loop().time() > deadline:
+            return sent
+        await asyncio.sleep(0.02)
 
 
 def registered(customer_id: str, full_name: str = "ACME") -> CustomerRegistered:

@@ -18,10 +18,12 @@ async def test_sent_outbox_rows_and_old_inbox_entries_are_swept_and_nothing_else
             update(outbox).where(outbox.c.message_key == b"sent-today").values(sent_at=NOW - timedelta(hours=1))
         )
         await session.execute(
-            insert(inbox),
+            insert(inbox).values(event_type="t"),
             [
-                {"consumer": "c", "event_id": "old", "event_type": "t", "processed_at": NOW - timedelta(days=31)},
-                {"consumer": "c", "event_id": "recent", "event_type": "t", "processed_at": NOW - timedelta(days=29)},
+                {"consumer": "c", "source": "", "event_id": "old", "processed_at": NOW - timedelta(days=31)},
+                {"consumer": "c", "source": "", "event_id": "recent", "processed_at": NOW - timedelta(days=29)},
+                # The same id from another source is another event, with its own age.
+                {"consumer": "c", "source": "/partner", "event_id": "old", "processed_at": NOW - timedelta(days=29)},
             ],
         )
     keeper = Housekeeper(
@@ -36,8 +38,8 @@ async def test_sent_outbox_rows_and_old_inbox_entries_are_swept_and_nothing_else
 
     async with harness.sessions() as session:
         keys = set((await session.execute(select(outbox.c.message_key))).scalars())
-        remembered = set((await session.execute(select(inbox.c.event_id))).scalars())
+        remembered = {tuple(row) for row in await session.execute(select(inbox.c.source, inbox.c.event_id))}
         assert (await session.execute(select(func.count()).select_from(outbox))).scalar_one() == 2
     assert keys == {b"sent-today", b"unsent"}
-    assert remembered == {"recent"}
+    assert remembered == {("", "recent"), ("/partner", "old")}
     assert await keeper.sweep() == (0, 0)

@@ -2,9 +2,10 @@
 
 import asyncio
 from collections.abc import Sequence
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from kam_shared.events.catalog import Topics
 from kam_shared.messaging.inprocess import InProcessTransport
@@ -12,7 +13,7 @@ from kam_shared.messaging.outbox import LocalLease, OutboxRelay
 from kam_shared.messaging.transport import OutgoingRecord, TransportError
 from kam_shared.testing import eventually
 
-from .conftest import registered  # noqa: TID252
+from .conftest import pump, registered  # noqa: TID252
 
 
 class FlakyTransport(InProcessTransport):
@@ -63,7 +64,8 @@ async def test_a_relay_that_cannot_reach_the_broker_keeps_the_rows_and_sends_the
     relay = relay_for(harness, bus)
 
     async def both_sent() -> bool:
-        return len(bus.records(Topics.REGISTRY)) == 2
+        # Published and marked sent: cancelling between the two would leave them to be sent again.
+        return len(bus.records(Topics.REGISTRY)) == 2 and await unsent(harness) == 0
 
     task = asyncio.create_task(relay.run())
     try:
@@ -92,11 +94,11 @@ async def test_only_the_acknowledged_rows_are_marked_sent(harness):
     relay = relay_for(harness, bus)
 
     with pytest.raises(TransportError, match="acknowledged 1 of 3"):
-        await relay.pump_once()
+        await pump(relay)
 
     assert await unsent(harness) == 2
     bus.acknowledge_at_most = None
-    assert await relay.pump_once() == 2
+    assert await pump(relay) == 2
     assert [record.key for record in bus.records(Topics.REGISTRY)] == [b"c-1", b"c-2", b"c-3"]
 
 
@@ -120,42 +122,10 @@ async def test_a_wake_up_publishes_without_waiting_for_the_poll_interval(harness
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def test_only_one_relay_of_a_service_holds_the_lease_on_postgresql(harness):
-    import pytest
-
-    from kam_shared.messaging.outbox import PostgresAdvisoryLease
-
-    if harness.engine.dialect.name != "postgresql":
-        pytest.skip("the advisory lease is PostgreSQL's; SQLite is one process's own")
-    first = PostgresAdvisoryLease(harness.engine, "kam-outbox-test")
-    second = PostgresAdvisoryLease(harness.engine, "kam-outbox-test")
-    other_service = PostgresAdvisoryLease(harness.engine, "kam-outbox-other")
-    try:
-        assert await first.acquire() is True
-        assert await first.acquire() is True
-        async with harness.engine.connect() as conn:
-            idle_in_transaction = await conn.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND state = 'idle in transaction'"
-                )
-            )
-            await conn.rollback()
-        assert idle_in_transaction == 0
-        assert await second.acquire() is False
-        assert await other_service.acquire() is True
-
-        await first.release()
-        assert await second.acquire() is True
-    finally:
-        for lease in (first, second, other_service):
-            await lease.release()
-
-
 async def test_after_a_restart_the_in_process_bus_gets_again_what_it_had_and_consumers_apply_it_once(harness):
     before = InProcessTransport()
     await write_events(harness, "c-1", "c-2")
-    assert await relay_for(harness, before).pump_once() == 2
+    assert await pump(relay_for(harness, before)) == 2
     consumer = harness.consumer(before)
     await consumer.process(before.records(Topics.REGISTRY)[:1])  # c-1 applied, c-2 delivered but not applied
 
@@ -165,3 +135,54 @@ async def test_after_a_restart_the_in_process_bus_gets_again_what_it_had_and_con
 
     assert await harness.counts() == {"c-1": 1, "c-2": 1}
     assert await unsent(harness) == 0
+
+
+def pending_gauge(harness) -> float | None:
+    return harness.metrics.registry.get_sample_value("kam_outbox_pending")
+
+
+async def test_the_pending_gauge_counts_the_unsent_rows_while_the_broker_is_down(harness):
+    bus = FlakyTransport()
+    bus.down = True
+    await write_events(harness, *(f"c-{n}" for n in range(250)))
+    relay = relay_for(harness, bus)
+
+    for _ in range(2):
+        with pytest.raises(TransportError):
+            await pump(relay)
+
+    assert pending_gauge(harness) == 250
+
+
+async def test_the_pending_gauge_falls_to_zero_as_a_backlog_larger_than_a_batch_drains(harness):
+    await write_events(harness, *(f"c-{n}" for n in range(250)))
+    relay = relay_for(harness, FlakyTransport())
+
+    readings = []
+    while await pump(relay):
+        readings.append(pending_gauge(harness))
+
+    assert readings == [150, 50, 0]
+
+
+async def test_after_a_restart_only_rows_sent_within_the_window_go_to_the_in_process_bus_again(harness):
+    await write_events(harness, "c-old")
+    assert await pump(relay_for(harness, InProcessTransport())) == 1
+    harness.clock.advance(timedelta(hours=25))
+    await write_events(harness, "c-new")
+    assert await pump(relay_for(harness, InProcessTransport())) == 1
+
+    after = InProcessTransport()
+    assert await relay_for(harness, after).republish_sent(window=timedelta(hours=24)) == 1
+    assert [record.key for record in after.records(Topics.REGISTRY)] == [b"c-new"]
+
+
+async def test_after_a_restart_at_most_the_latest_rows_go_to_the_in_process_bus_again_oldest_first(harness):
+    await write_events(harness, *(f"c-{n}" for n in range(250)))
+    assert await pump(relay_for(harness, InProcessTransport())) == 100
+    while await pump(relay_for(harness, InProcessTransport())):
+        pass
+
+    after = InProcessTransport()
+    assert await relay_for(harness, after).republish_sent(at_most=120) == 120
+    assert [record.key for record in after.records(Topics.REGISTRY)] == [f"c-{n}".encode() for n in range(130, 250)]

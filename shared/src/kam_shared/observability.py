@@ -75,5 +75,7 @@ class Metrics:
             "kam_outbox_failures_total", "Relay attempts that failed", registry=self.registry
         )
         self.outbox_pending = Gauge(
-            "kam_outbox_pending", "Outbox rows not yet acknowledged, as last seen by the relay", registry=self.registry
+            "kam_outbox_pending",
+            "Outbox rows not yet acknowledged by the broker, counted after each relay pass",
+            registry=self.registry,
         )

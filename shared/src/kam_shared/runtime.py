@@ -83,6 +83,10 @@ class ServiceRuntime:
             )
             for subscription in definition.subscriptions
         ]
+        if isinstance(self.transport, InProcessTransport):
+            # Records stay on the in-memory bus until these groups have them, even if they subscribe late.
+            for subscription in definition.subscriptions:
+                self.transport.expect(subscription.consumer, subscription.topics)
         self.housekeeper = Housekeeper(
             engine=self.engine,
             tables=definition.tables,

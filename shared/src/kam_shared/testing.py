@@ -96,7 +96,7 @@ class ServiceBus:
             if await self.runtime.relay.pending():
                 return False
             return all(
-                self.transport.committed(consumer.name, topic) == len(self.transport.records(topic))
+                self.transport.committed(consumer.name, topic) == self.transport.end_offset(topic)
                 for consumer in self.runtime.consumers
                 for topic in consumer.subscription.topics
             )

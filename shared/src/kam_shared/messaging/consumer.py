@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,7 +20,7 @@ from kam_shared.db import transaction
 from kam_shared.events.catalog import Event, Topics
 from kam_shared.events.envelope import Envelope, PoisonMessage, decode
 from kam_shared.messaging.outbox import Outbox
-from kam_shared.messaging.tables import MessagingTables
+from kam_shared.messaging.tables import LEGACY_SOURCE, MessagingTables
 from kam_shared.messaging.transport import IncomingRecord, OutgoingRecord, Transport, TransportError
 from kam_shared.observability import Metrics
 
@@ -187,19 +187,26 @@ class ConsumerLoop:
             self._metrics.events_processed.labels(self.name, envelope.type).inc()
 
     async def _claim(self, session: AsyncSession, deliveries: Sequence[Delivery]) -> list[Envelope]:
-        """Records the events in the inbox and returns those this consumer has not applied before."""
-        unique: dict[str, Envelope] = {}
+        """Records the events in the inbox and returns those this consumer has not applied before.
+
+        An event is known by its CloudEvents source and id together; an entry from before sources were kept
+        (LEGACY_SOURCE) still stands for its id, so nothing applied before the change is applied again."""
+        unique: dict[tuple[str, str], Envelope] = {}
         for delivery in deliveries:
-            unique.setdefault(delivery.envelope.id, delivery.envelope)
+            unique.setdefault((delivery.envelope.source, delivery.envelope.id), delivery.envelope)
         inbox = self._inbox
-        seen = set(
-            (
-                await session.execute(
-                    select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id.in_(list(unique)))
-                )
-            ).scalars()
+        candidates = set(unique) | {(LEGACY_SOURCE, event_id) for _source, event_id in unique}
+        result = await session.execute(
+            select(inbox.c.source, inbox.c.event_id).where(
+                inbox.c.consumer == self.name, tuple_(inbox.c.source, inbox.c.event_id).in_(candidates)
+            )
         )
-        fresh = [envelope for event_id, envelope in unique.items() if event_id not in seen]
+        seen = {(row.source, row.event_id) for row in result}
+        fresh = [
+            envelope
+            for (source, event_id), envelope in unique.items()
+            if (source, event_id) not in seen and (LEGACY_SOURCE, event_id) not in seen
+        ]
         duplicates = len(deliveries) - len(fresh)
         if duplicates:
             self._metrics.events_duplicate.labels(self.name).inc(duplicates)
@@ -208,7 +215,13 @@ class ConsumerLoop:
             await session.execute(
                 insert(inbox),
                 [
-                    {"consumer": self.name, "event_id": envelope.id, "event_type": envelope.type, "processed_at": now}
+                    {
+                        "consumer": self.name,
+                        "source": envelope.source,
+                        "event_id": envelope.id,
+                        "event_type": envelope.type,
+                        "processed_at": now,
+                    }
                     for envelope in fresh
                 ],
             )

@@ -1,18 +1,51 @@
-"""The embedded bus: one process, topics kept in memory with Kafka's semantics (ordered log, group offsets)."""
+"""The embedded bus: one process, topics kept in memory with Kafka's semantics (ordered log, group offsets).
+
+Memory stays bounded: a record is dropped once every group known to read its topic has committed past it,
+and a topic never keeps more than `retain_at_most` records (the oldest go first, committed or not). Offsets
+keep counting across what was dropped, as Kafka's do across retention. A group is known from the moment it is
+announced with `expect` (the service runtime does so when it is built, so a consumer that starts a moment
+after another never finds its records already dropped) or subscribes."""
 
 import asyncio
-from collections import defaultdict
+import logging
+from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
 
 from kam_shared.messaging.transport import IncomingRecord, OutgoingRecord, last_offsets
+
+log = logging.getLogger(__name__)
+
+# About 1.3 KB an event: some 130 MB for a topic whose readers fell that far behind, or that nobody reads.
+DEFAULT_RETAIN_AT_MOST = 100_000
+
+
+@dataclass
+class _TopicLog:
+    records: deque[IncomingRecord] = field(default_factory=deque)
+    base: int = 0  # offset of records[0]; everything below it was dropped
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.records)
+
+    def drop_before(self, offset: int) -> None:
+        while self.records and self.base < offset:
+            self.records.popleft()
+            self.base += 1
 
 
 class InProcessTransport:
     durable = False
 
-    def __init__(self) -> None:
-        self._logs: dict[str, list[IncomingRecord]] = defaultdict(list)
+    def __init__(self, *, retain_at_most: int = DEFAULT_RETAIN_AT_MOST) -> None:
+        if retain_at_most < 1:
+            raise ValueError("retain_at_most must be at least 1")
+        self._retain_at_most = retain_at_most
+        self._logs: dict[str, _TopicLog] = defaultdict(_TopicLog)
         self._committed: dict[tuple[str, str], int] = {}
+        self._readers: dict[str, set[str]] = defaultdict(set)
         self._changed = asyncio.Condition()
 
     async def start(self) -> None:
@@ -26,33 +59,82 @@ class InProcessTransport:
 
     async def ensure_topics(self, topics: Iterable[str]) -> None:
         for topic in topics:
-            self._logs.setdefault(topic, [])
+            self._logs.setdefault(topic, _TopicLog())
+
+    def expect(self, group: str, topics: Iterable[str]) -> None:
+        """Announces a group that will read these topics: their records are kept for it until it commits."""
+        for topic in topics:
+            self._readers[topic].add(group)
 
     async def send(self, records: Sequence[OutgoingRecord]) -> int:
+        touched = set()
         for record in records:
-            log = self._logs[record.topic]
-            log.append(
+            topic_log = self._logs[record.topic]
+            topic_log.records.append(
                 IncomingRecord(
                     topic=record.topic,
                     partition=0,
-                    offset=len(log),
+                    offset=topic_log.end,
                     key=record.key,
                     value=record.value,
                     headers=record.headers,
                 )
             )
+            touched.add(record.topic)
+        for topic in touched:
+            self._trim(topic)
         async with self._changed:
             self._changed.notify_all()
         return len(records)
 
     def subscriber(self, group: str, topics: Sequence[str]) -> "InProcessSubscriber":
+        self.expect(group, topics)
         return InProcessSubscriber(self, group, tuple(topics))
 
     def records(self, topic: str) -> list[IncomingRecord]:
-        return list(self._logs.get(topic, ()))
+        """The records still retained, oldest first."""
+        topic_log = self._logs.get(topic)
+        return list(topic_log.records) if topic_log else []
+
+    def end_offset(self, topic: str) -> int:
+        """The offset the next record of the topic will get: how many it has ever been sent."""
+        topic_log = self._logs.get(topic)
+        return topic_log.end if topic_log else 0
 
     def committed(self, group: str, topic: str) -> int:
         return self._committed.get((group, topic), 0)
+
+    def _commit(self, group: str, topic: str, offset: int) -> None:
+        key = (group, topic)
+        self._committed[key] = max(self._committed.get(key, 0), offset)
+        self._trim(topic)
+
+    def _trim(self, topic: str) -> None:
+        topic_log = self._logs.get(topic)
+        if topic_log is None:
+            return
+        readers = self._readers.get(topic)
+        if readers:
+            topic_log.drop_before(min(self.committed(group, topic) for group in readers))
+        excess = len(topic_log.records) - self._retain_at_most
+        if excess > 0:
+            lagging = sorted(group for group in readers or () if self.committed(group, topic) < topic_log.base + excess)
+            if lagging:
+                log.error(
+                    "in-process bus dropped records some consumers had not yet read",
+                    extra={"topic": topic, "records": excess, "consumers": lagging},
+                )
+            topic_log.drop_before(topic_log.base + excess)
+
+    def _take(self, topic: str, position: int, limit: int) -> tuple[list[IncomingRecord], int]:
+        """Up to `limit` records from `position`; a position below what is retained moves up to the oldest."""
+        topic_log = self._logs.get(topic)
+        if topic_log is None or limit <= 0:
+            return [], position
+        position = max(position, topic_log.base)
+        start = position - topic_log.base
+        taken = list(islice(topic_log.records, start, start + limit))
+        return taken, position + len(taken)
 
 
 class InProcessSubscriber:
@@ -71,10 +153,9 @@ class InProcessSubscriber:
     def _take(self, max_records: int) -> list[IncomingRecord]:
         batch: list[IncomingRecord] = []
         for topic in self._topics:
-            log = self._transport._logs.get(topic, [])
-            start = self._positions[topic]
-            taken = log[start : start + max_records - len(batch)]
-            self._positions[topic] = start + len(taken)
+            taken, self._positions[topic] = self._transport._take(
+                topic, self._positions[topic], max_records - len(batch)
+            )
             batch.extend(taken)
             if len(batch) >= max_records:
                 break
@@ -96,5 +177,4 @@ class InProcessSubscriber:
 
     async def commit(self, records: Sequence[IncomingRecord]) -> None:
         for (topic, _partition), offset in last_offsets(records).items():
-            key = (self._group, topic)
-            self._transport._committed[key] = max(self._transport._committed.get(key, 0), offset)
+            self._transport._commit(self._group, topic, offset)

@@ -3,21 +3,32 @@
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Sequence
-from typing import Protocol
+from datetime import timedelta
+from itertools import takewhile
 
-from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy import ColumnElement, func, insert, literal, literal_column, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.schema import Table
 
 from kam_shared.clock import Clock
-from kam_shared.db import advisory_key
 from kam_shared.events.catalog import Event
 from kam_shared.events.envelope import Envelope, encode
+from kam_shared.messaging.lease import Lease, LocalLease, PostgresAdvisoryLease
 from kam_shared.messaging.transport import OutgoingRecord, Transport, TransportError
 from kam_shared.observability import Metrics
 
+__all__ = ["LocalLease", "Outbox", "OutboxRelay", "PostgresAdvisoryLease"]
+
 log = logging.getLogger(__name__)
+
+# What an in-memory bus gets again after a restart (see republish_sent and docs/messaging.md).
+REPUBLISH_WINDOW = timedelta(hours=24)
+REPUBLISH_AT_MOST = 50_000
+
+# How long publishing may wait for a running transaction before each warning.
+HOLD_BACK_WARNING_S = 60.0
 
 
 class Outbox:
@@ -46,64 +57,23 @@ class Outbox:
         return rows
 
     async def add(self, session: AsyncSession, events: Sequence[Event]) -> None:
-        if events:
+        if not events:
+            return
+        if session.get_bind().dialect.name != "postgresql":
+            # SQLite: BEGIN IMMEDIATE serialises writers, so ids are already commit order.
             await session.execute(insert(self.table), self.rows(events))
-
-
-class Lease(Protocol):
-    async def acquire(self) -> bool: ...
-
-    async def release(self) -> None: ...
-
-
-class LocalLease:
-    """For an embedded database only this process can reach."""
-
-    async def acquire(self) -> bool:
-        return True
-
-    async def release(self) -> None:
-        return None
-
-
-class PostgresAdvisoryLease:
-    """One active relay per service: the holder of a session-level advisory lock publishes, the others stand by."""
-
-    def __init__(self, engine: AsyncEngine, name: str) -> None:
-        self._engine = engine
-        self._key = advisory_key(name)
-        self._conn: AsyncConnection | None = None
-
-    async def acquire(self) -> bool:
-        if self._conn is not None:
-            try:
-                await self._conn.execute(text("SELECT 1"))
-                # Never sit "idle in transaction": servers may kill such sessions, and the open snapshot
-                # would hold back VACUUM for as long as the lease is held.
-                await self._conn.commit()
-                return True
-            except Exception:
-                await self.release()
-        conn = await self._engine.connect()
-        try:
-            held = (await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key})).scalar()
-            await conn.commit()
-        except Exception:
-            await conn.close()
-            raise
-        if not held:
-            await conn.close()
-            return False
-        self._conn = conn
-        return True
-
-    async def release(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                await conn.close()
-            except Exception:
-                log.debug("closing the lease connection failed", exc_info=True)
+            return
+        # PostgreSQL (docs/messaging.md): the transaction gets its own id before it takes outbox ids, and the
+        # rows are written in a savepoint, whose fresh transaction id (the rows' xmin) comes after those ids.
+        # The relay publishes a row once every transaction below its xmin has ended: by then any transaction
+        # that took a smaller outbox id has committed or rolled back, so no earlier row can still appear.
+        isolation = (
+            await session.execute(text("SELECT current_setting('transaction_isolation'), pg_current_xact_id()"))
+        ).first()[0]
+        if isolation != "read committed":
+            raise RuntimeError(f"outbox rows are written at READ COMMITTED, not {isolation.upper()}")
+        async with session.begin_nested():
+            await session.execute(insert(self.table), self.rows(events))
 
 
 class OutboxRelay:
@@ -130,9 +100,16 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
         self._wake = asyncio.Event()
+        self._held_since: float | None = None
+        self._hold_logged = 0.0
 
     def wake(self) -> None:
         self._wake.set()
+
+    @property
+    def held_back(self) -> bool:
+        """Whether the last pump left rows waiting for transactions still running (PostgreSQL only)."""
+        return self._held_since is not None
 
     async def run(self) -> None:
         failures = 0
@@ -155,7 +132,12 @@ class OutboxRelay:
                         await self._lease.release()
                     await asyncio.sleep(delay)
                     continue
-                if sent < self._batch_size:
+                if self._held_since is not None:
+                    # Rows wait for transactions that are usually about to end: look again soon, less often
+                    # the longer the wait.
+                    held_for = time.monotonic() - self._held_since
+                    await self._sleep(min(self._poll_interval, max(0.02, held_for / 10)))
+                elif sent < self._batch_size:
                     await self._sleep(self._poll_interval)
         finally:
             await self._lease.release()
@@ -171,49 +153,94 @@ class OutboxRelay:
         self._wake.clear()
 
     async def pump_once(self) -> int:
-        """Publishes the oldest unsent rows; marks sent only what the broker acknowledged."""
+        """Publishes the oldest unsent rows in id order; marks sent only what the broker acknowledged.
+
+        On PostgreSQL it stops at the first row that an earlier, still uncommitted row may yet precede."""
         table = self._table
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(table.c.id, table.c.topic, table.c.message_key, table.c.headers, table.c.payload)
+                    select(
+                        table.c.id,
+                        table.c.topic,
+                        table.c.message_key,
+                        table.c.headers,
+                        table.c.payload,
+                        _settled(table, conn.dialect.name),
+                    )
                     .where(table.c.sent_at.is_(None))
                     .order_by(table.c.id)
                     .limit(self._batch_size)
                 )
             ).all()
             await conn.rollback()
-        if not rows:
-            self._metrics.outbox_pending.set(0)
+        ready = list(takewhile(lambda row: row.settled, rows))
+        self._note_hold_back(rows[len(ready)].id if len(ready) < len(rows) else None)
+        if not ready:
+            if rows:
+                await self._count_pending()
+            else:
+                self._metrics.outbox_pending.set(0)
             return 0
-        records = [_record(row) for row in rows]
         try:
-            acknowledged = await self._transport.send(records)
+            acknowledged = await self._transport.send([_record(row) for row in ready])
         except TransportError as exc:
-            await self._note_failure(rows[0].id, repr(exc))
+            await self._note_failure(ready[0].id, repr(exc))
+            await self._count_pending()
             raise
-        ids = [row.id for row in rows[:acknowledged]]
-        async with self._engine.begin() as conn:
-            await conn.execute(update(table).where(table.c.id.in_(ids)).values(sent_at=self._clock.now()))
+        ids = [row.id for row in ready[:acknowledged]]
+        if ids:
+            async with self._engine.begin() as conn:
+                await conn.execute(update(table).where(table.c.id.in_(ids)).values(sent_at=self._clock.now()))
         self._metrics.outbox_published.inc(len(ids))
-        self._metrics.outbox_pending.set(len(rows) - len(ids))
-        if acknowledged < len(rows):
-            raise TransportError(f"broker acknowledged {acknowledged} of {len(rows)} records")
+        await self._count_pending()
+        if acknowledged < len(ready):
+            raise TransportError(f"broker acknowledged {acknowledged} of {len(ready)} records")
         return acknowledged
 
-    async def republish_sent(self) -> int:
-        """Sends every retained row that was sent before, oldest first; returns how many.
+    def _note_hold_back(self, first_held: int | None) -> None:
+        """Logs when publishing has waited long for a transaction still running somewhere in the cluster."""
+        if first_held is None:
+            self._held_since = None
+            return
+        now = time.monotonic()
+        if self._held_since is None:
+            self._held_since, self._hold_logged = now, now
+        elif now - self._hold_logged >= HOLD_BACK_WARNING_S:
+            self._hold_logged = now
+            log.warning(
+                "outbox publishing held back: a transaction that may still write an earlier row is running",
+                extra={"outbox_id": first_held, "held_for_s": round(now - self._held_since)},
+            )
+
+    async def _count_pending(self) -> None:
+        """Sets kam_outbox_pending to the true number of unsent rows (the partial index makes this cheap)."""
+        try:
+            self._metrics.outbox_pending.set(await self.pending())
+        except Exception:
+            log.debug("counting the unsent outbox rows failed", exc_info=True)
+
+    async def republish_sent(self, *, window: timedelta = REPUBLISH_WINDOW, at_most: int = REPUBLISH_AT_MOST) -> int:
+        """Sends again the rows sent within `window`, at most the latest `at_most`, oldest first; returns how many.
 
         For a bus that forgets on restart (the in-process one): what it had delivered but consumers had not yet
-        applied would otherwise be lost. Consumers' inboxes make the rows they had applied harmless."""
+        applied would otherwise be lost. Consumers' inboxes make the rows they had applied harmless. A consumer
+        that had not applied an event within the window (it kept failing for that long) does not get it again."""
         table = self._table
-        republished, after = 0, 0
+        recent = table.c.sent_at >= self._clock.now() - window
+        latest = select(table.c.id).where(recent).order_by(table.c.id.desc()).limit(at_most).subquery()
+        async with self._engine.connect() as conn:
+            first = (await conn.execute(select(func.min(latest.c.id)))).scalar()
+            await conn.rollback()
+        if first is None:
+            return 0
+        republished, after = 0, first - 1
         while True:
             async with self._engine.connect() as conn:
                 rows = (
                     await conn.execute(
                         select(table.c.id, table.c.topic, table.c.message_key, table.c.headers, table.c.payload)
-                        .where(table.c.sent_at.is_not(None), table.c.id > after)
+                        .where(recent, table.c.id > after)
                         .order_by(table.c.id)
                         .limit(self._batch_size)
                     )
@@ -241,6 +268,19 @@ class OutboxRelay:
             ).scalar_one()
             await conn.rollback()
         return count
+
+
+def _settled(table: Table, dialect: str) -> ColumnElement[bool]:
+    """Whether every transaction that could still add an earlier row has ended (always so on SQLite).
+
+    On PostgreSQL: the row's xmin (the savepoint's transaction id, see Outbox.add) is at or below the oldest
+    transaction still running. Both are 32-bit here, so they are compared modulo 2^32 as PostgreSQL does."""
+    if dialect != "postgresql":
+        return literal(True).label("settled")
+    return literal_column(
+        "((pg_snapshot_xmin(pg_current_snapshot())::text::bigint - xmin::text::bigint)"
+        " % 4294967296 + 4294967296) % 4294967296 < 2147483648"
+    ).label("settled")
 
 
 def _record(row) -> OutgoingRecord:

@@ -4,6 +4,8 @@ from sqlalchemy import JSON, Column, Index, Integer, LargeBinary, MetaData, Stri
 
 from kam_shared.db import BigId, UtcDateTime
 
+LEGACY_SOURCE = ""
+
 
 @dataclass(frozen=True, slots=True)
 class MessagingTables:
@@ -34,10 +36,13 @@ def define_messaging_tables(metadata: MetaData) -> MessagingTables:
         postgresql_where=outbox.c.sent_at.is_(None),
         sqlite_where=outbox.c.sent_at.is_(None),
     )
+    # CloudEvents makes `source` + `id` unique, not `id` alone: two producers may reuse each other's ids.
+    # LEGACY_SOURCE marks entries recorded before the source was kept; they match an id from any source.
     inbox = Table(
         "inbox",
         metadata,
         Column("consumer", String(100), primary_key=True),
+        Column("source", String(200), primary_key=True, server_default=text(f"'{LEGACY_SOURCE}'")),
         Column("event_id", String(200), primary_key=True),
         Column("event_type", String(100), nullable=False),
         Column("processed_at", UtcDateTime(), nullable=False),
