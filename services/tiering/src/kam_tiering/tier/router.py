@@ -3,7 +3,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from kam_shared.clock import add_months, business_today, month_key
-from kam_shared.errors import InvalidInput, NotFound, error_responses
+from kam_shared.errors import FieldError, InvalidInput, NotFound, error_responses
+from kam_shared.events.catalog import FIRST_BUSINESS_YEAR, LAST_BUSINESS_YEAR
 from kam_shared.http import RuntimeDep, SessionDep
 from kam_tiering.billing import repository as ledger
 from kam_tiering.billing.schemas import MonthRevenue, RevenueSeries
@@ -13,7 +14,17 @@ from kam_tiering.tier.schemas import TierRead
 
 router = APIRouter(prefix="/customers/{customer_id}", tags=["tiers"])
 
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[
+    str | None,
+    Query(
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        description=f"YYYY-MM, a month of the years {FIRST_BUSINESS_YEAR}..{LAST_BUSINESS_YEAR}",
+    ),
+]
+# A series is at most ten years: one row per month is built for every month of the range.
+MAX_MONTHS = 120
+FIRST_MONTH = f"{FIRST_BUSINESS_YEAR:04d}-01"
+LAST_MONTH = f"{LAST_BUSINESS_YEAR:04d}-12"
 
 
 @router.get("/tier", response_model=TierRead, responses=error_responses(404))
@@ -46,13 +57,10 @@ async def get_revenue(
     from_month: Annotated[Month, Query(alias="from")] = None,
     to_month: Annotated[Month, Query(alias="to")] = None,
 ) -> RevenueSeries:
-    """Monthly revenue, one entry per month in the range (months without billing show zero)."""
-    to_month = to_month or month_key(business_today(runtime.clock))
-    from_month = from_month or add_months(to_month, -11)
-    if from_month > to_month:
-        raise InvalidInput("from is after to", field="from")
-    if _months_between(from_month, to_month) > 120:
-        raise InvalidInput("the range is over 120 months", field="from")
+    """Monthly revenue, one entry per month in the range (months without billing show zero).
+
+    `to` defaults to the current month, `from` to eleven months before `to`; a range covers at most 120 months."""
+    from_month, to_month = _range(from_month, to_month, month_key(business_today(runtime.clock)))
     if await repository.get_state(session, customer_id) is None and not await repository.known_customer(
         session, customer_id
     ):
@@ -80,6 +88,23 @@ async def get_revenue(
         total_minor=sum(entry.amount_minor for entry in months),
         currency=policy.currency,
     )
+
+
+def _range(from_month: str | None, to_month: str | None, current: str) -> tuple[str, str]:
+    errors = [
+        FieldError(name, f"{value} lies outside {FIRST_MONTH}..{LAST_MONTH}")
+        for name, value in (("from", from_month), ("to", to_month))
+        if value is not None and not FIRST_MONTH <= value <= LAST_MONTH
+    ]
+    if errors:
+        raise InvalidInput("the range lies outside the years the ledger keeps", errors=errors)
+    to_month = to_month or min(current, LAST_MONTH)
+    from_month = from_month or max(add_months(to_month, -11), FIRST_MONTH)
+    if from_month > to_month:
+        raise InvalidInput(f"from ({from_month}) is after to ({to_month})", field="from")
+    if _months_between(from_month, to_month) >= MAX_MONTHS:
+        raise InvalidInput(f"the range covers more than {MAX_MONTHS} months", field="from")
+    return from_month, to_month
 
 
 def _months_between(first: str, last: str) -> int:
