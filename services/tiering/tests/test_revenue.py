@@ -171,3 +171,9 @@ class TestBoundedWaitingViews:
 
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "limit"
+
+    async def test_a_customer_id_longer_than_the_registry_gives_is_refused(self, client):
+        response = await client.get(f"/v1/customers/{'C' * 37}/revenue")
+
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "customer_id"
