@@ -111,28 +111,32 @@ class TestOverRest:
 
 
 class TestFromTheBus:
-    async def test_a_correction_taking_more_than_remains_is_dead_lettered(self, bus, revenue_of):
-        await bus.publish(posted("B-1", customer_id="C-1", account_no=None, amount_minor=yuan("100.00")))
-        await bus.settled()
-
+    @pytest.mark.parametrize(
+        ("fix", "detail"),
+        [
+            ({"amount_minor": -yuan("100.01")}, b"only 10000 remains of B-1"),
+            ({"account_no": "MS-0002", "customer_id": None}, b"the correction is posted to MS-0002"),
+            ({"customer_id": "C-2"}, b"the correction names C-2; B-1 counts for customer C-1"),
+            ({"corrects_billing_id": "B-1-a"}, b"B-1-a is itself a correction, not a charge"),
+        ],
+        ids=["more than remains", "other account", "other customer", "of a correction"],
+    )
+    async def test_a_correction_its_charge_cannot_take_is_dead_lettered(self, bus, revenue_of, fix, detail):
         await bus.publish(
+            posted("B-1", customer_id="C-1", account_no="MS-0001", amount_minor=yuan("110.00")),
             posted(
-                "B-1-fix", customer_id="C-1", account_no=None, amount_minor=-yuan("100.01"), corrects_billing_id="B-1"
-            )
+                "B-1-a", customer_id="C-1", account_no="MS-0001", amount_minor=-yuan("10.00"), corrects_billing_id="B-1"
+            ),
         )
         await bus.settled()
 
-        [detail] = dead_letter_details(bus)
-        assert b"only 10000 remains of B-1" in detail
-        assert await revenue_of("C-1") == {"2026-11": yuan("100.00")}
-
-    async def test_a_correction_of_another_account_is_dead_lettered(self, bus, revenue_of):
-        await bus.publish(posted("B-1", account_no="MS-0001", customer_id="C-1"))
-        await bus.publish(posted("B-1-fix", account_no="MS-0002", amount_minor=-100, corrects_billing_id="B-1"))
+        fields = {"customer_id": "C-1", "account_no": "MS-0001", "amount_minor": -100, "corrects_billing_id": "B-1"}
+        await bus.publish(posted("B-1-b", **{**fields, **fix}))
         await bus.settled()
 
-        [detail] = dead_letter_details(bus)
-        assert b"the correction is posted to MS-0002" in detail
+        [letter] = dead_letter_details(bus)
+        assert detail in letter
+        assert await revenue_of("C-1") == {"2026-11": yuan("100.00")}
 
     async def test_a_correction_arriving_before_its_charge_waits_and_then_counts_in_the_charges_month(
         self, bus, client, revenue_of

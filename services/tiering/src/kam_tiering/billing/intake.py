@@ -3,7 +3,7 @@
 What the ledger already knows is checked here so the partner hears of a refusal at once; the bus path applies
 the same rules again (under the locks) when the accepted events reach the ledger."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,6 +29,9 @@ from kam_tiering.tier.policy import Policy
 MAX_ECHOED_ID = 128
 
 
+Candidates = dict[str, tuple[int, BillingPosted, str]]  # billing id -> (index in the batch, event, fingerprint)
+
+
 def _reason(exc: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(part) for part in error['loc']) or 'event'}: {error['msg'].removeprefix('Value error, ')}"
@@ -46,7 +49,7 @@ async def accept_batch(
 ) -> BatchResult:
     """Validates each event, drops billing ids seen before, and queues the rest as billing.posted."""
     rejected: list[Rejection] = []
-    candidates: dict[str, tuple[int, BillingPosted, str]] = {}
+    candidates: Candidates = {}
     duplicates = 0
 
     def reject(index: int, billing_id: str | None, reason: str) -> None:
@@ -88,7 +91,9 @@ async def accept_batch(
     return BatchResult(accepted=len(fresh), duplicates=duplicates, rejected=rejected)
 
 
-async def _check_against_ledger(session: AsyncSession, candidates: dict, reject) -> None:
+async def _check_against_ledger(
+    session: AsyncSession, candidates: Candidates, reject: Callable[[int, str | None, str], None]
+) -> None:
     """Refuses, and drops from the candidates, events that contradict what the ledger (or the batch) holds: an
     account held by another customer than the one named, a correction its charge cannot take."""
     events = [event for _, event, _ in candidates.values()]
