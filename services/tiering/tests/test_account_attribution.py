@@ -86,7 +86,7 @@ class TestALinkedAccount:
 
 
 class TestCorrections:
-    async def test_a_correction_counts_for_the_customer_its_charge_counted_for_even_after_a_move(
+    async def test_a_correction_counts_in_its_charges_month_for_the_customer_its_charge_counted_for_after_a_move(
         self, bus, post_billing, revenue_of
     ):
         await bus.publish(
@@ -99,10 +99,10 @@ class TestCorrections:
 
         await post_billing(billing("B-1", amount_minor=yuan("500.00"), posted_on="2026-08-10"))
         await post_billing(
-            billing("B-1-fix", amount_minor=-yuan("500.00"), posted_on="2026-10-05", corrects_billing_id="B-1")
+            billing("B-1-fix", amount_minor=-yuan("200.00"), posted_on="2026-10-05", corrects_billing_id="B-1")
         )
 
-        assert await revenue_of("C-1") == {"2026-08": yuan("500.00"), "2026-10": -yuan("500.00")}
+        assert await revenue_of("C-1") == {"2026-08": yuan("300.00")}
         assert await revenue_of("C-2") == {}
 
     async def test_a_move_recorded_late_takes_corrections_along_with_their_charges(self, bus, post_billing, revenue_of):
@@ -120,8 +120,8 @@ class TestCorrections:
         await bus.publish(linked("C-2", "MS-0001", date(2026, 9, 1), previous="C-1"))
         await bus.settled()
 
-        assert await revenue_of("C-1") == {"2026-08": yuan("500.00"), "2026-10": -yuan("50.00")}
-        assert await revenue_of("C-2") == {"2026-09": yuan("300.00"), "2026-11": -yuan("30.00")}
+        assert await revenue_of("C-1") == {"2026-08": yuan("450.00")}
+        assert await revenue_of("C-2") == {"2026-09": yuan("270.00")}
 
 
 class TestAnUnknownAccount:

@@ -2,10 +2,19 @@
 
 import json
 
+import pytest
+
 from kam_shared.events.catalog import Topics
 from kam_shared.messaging.transport import OutgoingRecord
 
-from .conftest import NOW, billing, posted, yuan  # noqa: TID252
+from .conftest import NOW, billing, posted, registered, yuan  # noqa: TID252
+
+
+@pytest.fixture(autouse=True)
+async def customer_registered(bus) -> None:
+    """C-1, whose billing these tests post, is a customer the registry announced."""
+    await bus.publish(registered("C-1"))
+    await bus.settled()
 
 
 class TestDeadLetters:
@@ -114,14 +123,15 @@ class TestDuplicatesOnTheBus:
 
         assert await revenue_of("C-1") == {"2026-11": yuan("100.00")}
 
-    async def test_two_events_with_the_same_billing_id_count_once(self, bus, revenue_of):
+    async def test_two_events_with_the_same_billing_id_and_content_count_once(self, bus, revenue_of):
         await bus.publish(posted("B-1", customer_id="C-1", account_no=None))
         await bus.settled()
 
-        await bus.publish(posted("B-1", customer_id="C-1", account_no=None, amount_minor=yuan("500.00")))
+        await bus.publish(posted("B-1", customer_id="C-1", account_no=None))
         await bus.settled()
 
         assert await revenue_of("C-1") == {"2026-11": yuan("100.00")}
+        assert bus.transport.records(Topics.dead_letter(Topics.BILLING)) == []
 
     async def test_two_events_with_the_same_billing_id_in_one_batch_count_once(self, bus, revenue_of):
         charge = posted("B-1", customer_id="C-1", account_no=None)

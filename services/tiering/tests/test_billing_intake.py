@@ -41,7 +41,7 @@ class TestRejectedEvents:
             (billing("B-X", posted_on="20 November"), "posted_on"),
             (billing("B-X", currency="cny"), "currency"),
             (billing("B-X", surcharge=12), "surcharge"),
-            (billing("B-X", corrects_billing_id="B-X"), "a correction cannot correct itself"),
+            (billing("B-X", amount_minor=-100, corrects_billing_id="B-X"), "a correction cannot correct itself"),
             (billing("B-X", amount_minor=10**19), "amount_minor: Input should be less than or equal to"),
             (billing("B-X", business_line="x" * 51), "business_line: String should have at most 50 characters"),
             (billing("B-X", account_no="A" * 65), "account_no: String should have at most 64 characters"),
@@ -80,12 +80,88 @@ class TestRejectedEvents:
         rejected = [(rejection["index"], rejection["billing_id"]) for rejection in result["rejected"]]
         assert rejected == [(0, None), (1, None)]
 
-    async def test_rejected_events_do_not_count_and_leave_their_billing_id_free(self, post_billing, revenue_of):
+    async def test_rejected_events_do_not_count_and_leave_their_billing_id_free(self, bus, post_billing, revenue_of):
+        await bus.publish(registered("C-1"))
         await post_billing(billing("B-1", customer_id="C-1", account_no=None, currency="EUR"))
 
         await post_billing(billing("B-1", customer_id="C-1", account_no=None, amount_minor=yuan("250.00")))
 
         assert await revenue_of("C-1") == {"2026-11": yuan("250.00")}
+
+
+class TestStrictTypes:
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("amount_minor", True),
+            ("amount_minor", "200"),
+            ("amount_minor", 100.0),
+            ("items", "3"),
+            ("items", False),
+            ("posted_on", 20261110),
+            ("account_no", 1001),
+            ("customer_id", 7),
+            ("currency", ["CNY"]),
+        ],
+        ids=[
+            "amount true",
+            "amount as text",
+            "amount as a float",
+            "items as text",
+            "items false",
+            "date as a number",
+            "account as a number",
+            "customer as a number",
+            "currency as a list",
+        ],
+    )
+    async def test_a_value_of_the_wrong_json_type_is_rejected_not_coerced(self, client, field, value):
+        response = await post(client, billing("B-1"), billing("B-X", **{field: value}), billing("B-2"))
+
+        assert response.status_code == 202, response.text
+        result = response.json()
+        assert (result["accepted"], result["duplicates"]) == (2, 0)
+        [rejection] = result["rejected"]
+        assert (rejection["index"], rejection["billing_id"]) == (1, "B-X")
+        assert rejection["reason"].startswith(f"{field}: ")
+
+    @pytest.mark.parametrize("billing_id", [42, ["B-1"], {"id": "B-1"}, None, "x" * 129], ids=str)
+    async def test_a_billing_id_that_is_not_a_short_string_rejects_only_its_own_event(self, client, billing_id):
+        bad = {**billing("B-X"), "billing_id": billing_id}
+
+        response = await post(client, billing("B-1"), bad, billing("B-2"))
+
+        assert response.status_code == 202, response.text
+        result = response.json()
+        assert result["accepted"] == 2
+        [rejection] = result["rejected"]
+        assert (rejection["index"], rejection["billing_id"]) == (1, None)
+        assert rejection["reason"].startswith("billing_id: ")
+
+    async def test_an_amount_coerced_nowhere_reaches_the_ledger_as_posted(self, bus, post_billing, revenue_of):
+        await bus.publish(registered("C-1"))
+
+        result = await post_billing(
+            billing("B-1", customer_id="C-1", account_no=None, amount_minor="200"),
+            billing("B-2", customer_id="C-1", account_no=None, amount_minor=yuan("5.00")),
+        )
+
+        assert result["accepted"] == 1
+        assert await revenue_of("C-1") == {"2026-11": yuan("5.00")}
+
+    @pytest.mark.parametrize("posted_on", ["1999-12-31", "0001-01-01"])
+    async def test_a_posting_date_before_2000_is_rejected(self, client, posted_on):
+        response = await post(client, billing("B-X", posted_on=posted_on))
+
+        [rejection] = response.json()["rejected"]
+        assert rejection["reason"].startswith("posted_on: ")
+
+    @pytest.mark.parametrize("account_no", ["MS 0001", "-MS-0001", "MS#1", "账户1"])
+    async def test_an_account_number_the_registry_could_not_link_is_rejected(self, client, account_no):
+        response = await post(client, billing("B-X", account_no=account_no))
+
+        [rejection] = response.json()["rejected"]
+        assert rejection["reason"].startswith("account_no: ")
 
 
 class TestDuplicates:
@@ -107,15 +183,17 @@ class TestDuplicates:
         assert before == {"2026-10": yuan("700.00"), "2026-11": yuan("300.00")}
         assert await revenue_of("C-1") == before
 
-    async def test_a_billing_id_repeated_within_one_request_counts_once(self, post_billing, revenue_of):
+    async def test_a_billing_id_repeated_within_one_request_counts_once(self, bus, post_billing, revenue_of):
+        await bus.publish(registered("C-1"))
         charge = billing("B-1", customer_id="C-1", account_no=None, amount_minor=yuan("100.00"))
 
-        result = await post_billing(charge, charge, {**charge, "amount_minor": yuan("999.00")})
+        result = await post_billing(charge, charge)
 
-        assert result == {"accepted": 1, "duplicates": 2, "rejected": []}
+        assert result == {"accepted": 1, "duplicates": 1, "rejected": []}
         assert await revenue_of("C-1") == {"2026-11": yuan("100.00")}
 
     async def test_a_billing_id_first_seen_on_the_bus_is_a_duplicate_over_rest(self, bus, post_billing, revenue_of):
+        await bus.publish(registered("C-1"))
         await bus.publish(posted("B-1", customer_id="C-1", account_no=None))
         await bus.settled()
 
@@ -126,10 +204,12 @@ class TestDuplicates:
 
 
 class TestRefusedRequests:
-    async def test_more_than_a_thousand_events_in_one_request_are_refused(self, client):
-        response = await post(client, *(billing(f"B-{index}") for index in range(1001)))
+    async def test_more_than_a_thousand_events_in_one_request_are_refused_without_echoing_them(self, client):
+        response = await post(client, *(billing(f"B-{index}", business_line="echo-me") for index in range(1001)))
 
         assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "echo-me" not in response.text
 
     async def test_a_thousand_events_in_one_request_are_taken(self, client):
         response = await post(client, *(billing(f"B-{index}") for index in range(1000)))
@@ -145,3 +225,22 @@ class TestRefusedRequests:
             response = await anonymous.post("/v1/billing-events", json={"events": [billing("B-1")]})
 
         assert response.status_code == 401
+
+
+class TestTheDocumentedContract:
+    async def test_the_openapi_document_describes_each_billing_event_and_the_error_statuses(self, client):
+        document = (await client.get("/openapi.json")).json()
+        operation = document["paths"]["/v1/billing-events"]["post"]
+        body_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        batch = document["components"]["schemas"][body_ref.rsplit("/", 1)[1]]
+        item = batch["properties"]["events"]["items"]
+
+        assert {"billing_id", "account_no", "customer_id", "amount_minor", "posted_on", "corrects_billing_id"} <= set(
+            item["properties"]
+        )
+        assert set(item["required"]) == {"billing_id", "amount_minor", "currency", "business_line", "posted_on"}
+        assert item["additionalProperties"] is False
+        assert item["examples"][0]["billing_id"]
+        assert batch["properties"]["events"]["maxItems"] == 1000
+        assert {"202", "401", "422"} <= set(operation["responses"])
+        assert "application/problem+json" in operation["responses"]["422"]["content"]

@@ -1,11 +1,16 @@
-"""Two transactions re-evaluating one customer at once (two replicas, two partitions) see each other's billing."""
+"""Two transactions working on one customer, account or charge at once (two replicas, two partitions) see each
+other's work: these tests mean something on PostgreSQL (KAM_TEST_DATABASE_URL)."""
 
 import asyncio
+from collections.abc import Callable
 from datetime import date
+
+import pytest
 
 from kam_shared.events.catalog import BillingPosted
 from kam_shared.events.envelope import Envelope
 from kam_tiering.billing import service as billing
+from kam_tiering.customer import service as customers
 
 from .conftest import NOW, registered, yuan  # noqa: TID252
 
@@ -53,3 +58,116 @@ async def test_concurrent_billing_for_one_customer_is_all_counted_and_promotes_i
     assert tier["tier"] == "vip"
     sequences = [envelope.data.sequence for envelope in await bus.published("revenue.updated")]
     assert len(sequences) == len(set(sequences)), sequences
+
+
+# Two consumers (two replicas, two partitions) applying news that decide where one line counts. Each pair runs
+# the first in an open transaction while the second gets as far as it can; on PostgreSQL, without the locks on
+# the account, the customer and the charge, neither sees the other's uncommitted rows and the line waits for
+# good. (On SQLite one writer at a time makes them pass trivially.)
+CHARGE = BillingPosted(
+    billing_id="B-1",
+    account_no="ACC-1",
+    amount_minor=100_000,
+    currency="CNY",
+    business_line="parcels",
+    posted_on=date(2026, 11, 10),
+)
+CORRECTION = BillingPosted(
+    billing_id="B-1-fix",
+    account_no="ACC-1",
+    amount_minor=-30_000,
+    currency="CNY",
+    business_line="parcels",
+    posted_on=date(2026, 11, 12),
+    corrects_billing_id="B-1",
+)
+NAMED_CHARGE = CHARGE.model_copy(update={"account_no": None, "customer_id": "C-1"})
+
+
+async def side_by_side(app, first: Callable, second: Callable) -> None:
+    """Runs `first` in a transaction that stays open while `second` runs in its own, then lets both finish."""
+    runtime, policy = app.state.runtime, app.state.policy
+
+    async def in_transaction(step: Callable) -> None:
+        async with runtime.sessions() as session, session.begin():
+            await step(session, runtime, policy)
+
+    async with runtime.sessions() as session, session.begin():
+        await first(session, runtime, policy)
+        other = asyncio.create_task(in_transaction(second))
+        await asyncio.sleep(0.5)
+    await other
+
+
+def bill(*events: BillingPosted) -> Callable:
+    async def step(session, runtime, policy) -> None:
+        envelopes = [Envelope.wrap(event, source="/test", time=NOW) for event in events]
+        await billing.apply_posted(
+            session, envelopes=envelopes, policy=policy, outbox=runtime.outbox, clock=runtime.clock
+        )
+
+    return step
+
+
+async def link(session, runtime, policy) -> None:
+    await billing.attribute_account(
+        session,
+        account_no="ACC-1",
+        customer_id="C-1",
+        effective_from=date(2026, 1, 1),
+        policy=policy,
+        outbox=runtime.outbox,
+        clock=runtime.clock,
+    )
+
+
+async def register(session, runtime, policy) -> None:
+    await customers.record_registrations(
+        session, events=[registered("C-1")], policy=policy, outbox=runtime.outbox, clock=runtime.clock
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [(bill(CHARGE), link), (link, bill(CHARGE))], ids=["bill-first", "link-first"]
+)
+async def test_billing_and_the_link_of_its_account_applied_at_once_count_the_charge(
+    app, client, bus, revenue_of, first, second
+):
+    await bus.publish(registered("C-1"))
+    await bus.settled()
+
+    await side_by_side(app, first, second)
+
+    assert await revenue_of("C-1") == {"2026-11": 100_000}
+    assert (await client.get("/v1/billing/waiting")).json() == []
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(bill(CHARGE), bill(CORRECTION)), (bill(CORRECTION), bill(CHARGE))],
+    ids=["charge-first", "correction-first"],
+)
+async def test_a_correction_and_its_charge_applied_at_once_both_count(app, client, bus, revenue_of, first, second):
+    await bus.publish(registered("C-1"))
+    await bus.settled()
+    async with app.state.runtime.sessions() as session, session.begin():
+        await link(session, app.state.runtime, app.state.policy)
+
+    await side_by_side(app, first, second)
+
+    assert await revenue_of("C-1") == {"2026-11": 70_000}
+    assert (await client.get("/v1/billing/waiting")).json() == []
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(bill(NAMED_CHARGE), register), (register, bill(NAMED_CHARGE))],
+    ids=["bill-first", "register-first"],
+)
+async def test_billing_of_an_unannounced_customer_and_its_registration_applied_at_once_count_the_charge(
+    app, client, revenue_of, first, second
+):
+    await side_by_side(app, first, second)
+
+    assert await revenue_of("C-1") == {"2026-11": 100_000}
+    assert (await client.get("/v1/billing/waiting")).json() == []

@@ -53,6 +53,7 @@ class TestPromotion:
         assert "trailing-12-months" in [reason.rule for reason in event.reasons]
 
     async def test_a_customer_climbing_step_by_step_is_announced_at_every_bound(self, bus, post_billing):
+        await bus.publish(registered("C-1"))
         await post_billing(billing("B-1", customer_id="C-1", account_no=None, amount_minor=yuan("10,000.00")))
         await post_billing(billing("B-2", customer_id="C-1", account_no=None, amount_minor=yuan("489,999.99")))
         await post_billing(billing("B-3", customer_id="C-1", account_no=None, amount_minor=yuan("0.01")))
@@ -61,6 +62,7 @@ class TestPromotion:
         assert await tier_changes(bus, "C-1") == [("standard", "vip"), ("vip", "gold")]
 
     async def test_revenue_older_than_the_trailing_window_does_not_promote(self, bus, post_billing, tier_of):
+        await bus.publish(registered("C-1"))
         await post_billing(
             billing("B-1", customer_id="C-1", account_no=None, amount_minor=yuan("900,000.00"), posted_on="2025-11-30")
         )
@@ -80,6 +82,7 @@ class TestPromotion:
 
 class TestNoDemotion:
     async def test_lower_figures_later_on_leave_the_tier_where_it_was(self, bus, post_billing, tier_of):
+        await bus.publish(registered("C-1"))
         await post_billing(billing("B-1", customer_id="C-1", account_no=None, amount_minor=yuan("600,000.00")))
 
         await post_billing(

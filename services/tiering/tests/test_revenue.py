@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from .conftest import billing, registered, yuan  # noqa: TID252
 
 
@@ -10,6 +12,13 @@ def charge(billing_id: str, amount: str, posted_on: str, **fields) -> dict:
     return billing(
         billing_id, customer_id="C-1", account_no=None, amount_minor=yuan(amount), posted_on=posted_on, **fields
     )
+
+
+@pytest.fixture(autouse=True)
+async def customer_registered(bus) -> None:
+    """C-1, whose billing these tests read, is a customer the registry announced."""
+    await bus.publish(registered("C-1"))
+    await bus.settled()
 
 
 class TestTheMonthlySeries:
@@ -58,13 +67,15 @@ class TestTheMonthlySeries:
         ]
         assert series["total_minor"] == 300
 
-    async def test_a_correction_lowers_the_month_of_its_own_posting_date(self, post_billing, revenue_of):
+    async def test_a_correction_lowers_the_month_of_its_charge_not_of_its_own_posting_date(
+        self, post_billing, revenue_of
+    ):
         await post_billing(
             charge("B-1", "500.00", "2026-10-10"),
             charge("B-2", "-200.00", "2026-11-03", corrects_billing_id="B-1"),
         )
 
-        assert await revenue_of("C-1") == {"2026-10": yuan("500.00"), "2026-11": -yuan("200.00")}
+        assert await revenue_of("C-1") == {"2026-10": yuan("300.00")}
 
     async def test_the_current_month_is_reckoned_in_the_carriers_time_zone(self, client, clock, post_billing):
         # 1 December, 01:00 in Asia/Shanghai while it is still 30 November in UTC.
@@ -109,8 +120,60 @@ class TestBadRanges:
         response = await client.get("/v1/customers/C-1/revenue", params={"from": "2026-05", "to": "2026-04"})
 
         assert response.status_code == 422
+        assert response.json()["errors"] == [{"field": "from", "reason": "from (2026-05) is after to (2026-04)"}]
+
+    async def test_an_end_month_far_in_the_future_is_refused_at_once(self, client):
+        response = await client.get("/v1/customers/C-1/revenue", params={"to": "9999-12"})
+
+        assert response.status_code == 422
+        assert response.json()["errors"] == [{"field": "to", "reason": "9999-12 lies outside 2000-01..2100-12"}]
+
+    async def test_a_month_of_year_zero_is_refused(self, client):
+        response = await client.get("/v1/customers/C-1/revenue", params={"to": "0000-01"})
+
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "to"
+
+    async def test_a_start_month_before_2000_is_refused(self, client):
+        response = await client.get("/v1/customers/C-1/revenue", params={"from": "1999-12", "to": "2000-01"})
+
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "from"
+
+    async def test_the_default_start_stops_at_the_first_month_the_ledger_keeps(self, client):
+        series = (await client.get("/v1/customers/C-1/revenue", params={"to": "2000-05"})).json()
+
+        assert [month["month"] for month in series["months"]] == ["2000-01", "2000-02", "2000-03", "2000-04", "2000-05"]
+
+    async def test_a_range_of_exactly_120_months_is_served(self, client):
+        response = await client.get("/v1/customers/C-1/revenue", params={"from": "2016-12", "to": "2026-11"})
+
+        assert response.status_code == 200
+        assert len(response.json()["months"]) == 120
+
+    async def test_a_range_of_121_months_is_refused(self, client):
+        response = await client.get("/v1/customers/C-1/revenue", params={"from": "2016-11", "to": "2026-11"})
+
+        assert response.status_code == 422
+        assert response.json()["errors"] == [{"field": "from", "reason": "the range covers more than 120 months"}]
 
     async def test_a_range_of_more_than_ten_years_is_refused(self, client):
         response = await client.get("/v1/customers/C-1/revenue", params={"from": "2010-01", "to": "2026-11"})
 
         assert response.status_code == 422
+
+
+class TestBoundedWaitingViews:
+    @pytest.mark.parametrize("path", ["/v1/billing/waiting", "/v1/billing-accounts/waiting"])
+    @pytest.mark.parametrize("limit", ["0", "1001", "-1"])
+    async def test_a_limit_outside_1_to_1000_is_refused(self, client, path, limit):
+        response = await client.get(path, params={"limit": limit})
+
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "limit"
+
+    async def test_a_customer_id_longer_than_the_registry_gives_is_refused(self, client):
+        response = await client.get(f"/v1/customers/{'C' * 37}/revenue")
+
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "customer_id"

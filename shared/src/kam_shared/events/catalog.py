@@ -1,9 +1,19 @@
 """The one contract between the services: every event's wire name, topic, schema version and data."""
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 
 class Topics:
@@ -24,6 +34,35 @@ Tier = Literal["strategic", "platinum", "gold", "vip", "standard"]
 TIERS: tuple[Tier, ...] = ("strategic", "platinum", "gold", "vip", "standard")
 TicketType = Literal["complaint", "change_request", "repair", "billing_dispute", "inquiry"]
 Channel = Literal["phone", "email", "letter", "fax", "web", "counter", "account_manager", "partner_api", "chat"]
+
+
+# A billing account number, as the registry links it and partners bill it: one rule on both sides, so billing
+# can never wait for an account the registry cannot link.
+AccountNo = Annotated[
+    str,
+    StringConstraints(strict=True, min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z._:/-]*$"),
+    Field(description="billing account number: a letter or digit, then letters, digits and . _ : / -"),
+]
+
+# Business dates (posting dates, months asked for) lie in these years; anything outside is a typo or an attack.
+FIRST_BUSINESS_YEAR = 2000
+LAST_BUSINESS_YEAR = 2100
+
+
+def _date_written_as_text(value: Any) -> Any:
+    # A number is no date: lax parsing would take 0 or 1.7e9 as a Unix time.
+    if isinstance(value, int | float | bool):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+def _in_business_years(value: date) -> date:
+    if not FIRST_BUSINESS_YEAR <= value.year <= LAST_BUSINESS_YEAR:
+        raise ValueError(f"the year must lie in {FIRST_BUSINESS_YEAR}..{LAST_BUSINESS_YEAR}")
+    return value
+
+
+BusinessDate = Annotated[date, BeforeValidator(_date_written_as_text), AfterValidator(_in_business_years)]
 
 
 class Event(BaseModel):
@@ -61,7 +100,7 @@ class BillingAccountLinked(Event):
     TOPIC = Topics.REGISTRY
 
     customer_id: str
-    account_no: str
+    account_no: AccountNo
     effective_from: date
     previous_customer_id: str | None = None
     linked_at: AwareDatetime
@@ -70,26 +109,30 @@ class BillingAccountLinked(Event):
 # One charge of a trillion yuan, or a billion items, is a mistake, not a customer.
 MAX_AMOUNT_MINOR = 10**14
 MAX_ITEMS = 10**9
+BillingId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=128)]
 
 
 class BillingPosted(Event):
     TYPE = "billing.posted"
     TOPIC = Topics.BILLING
 
-    # Bounds match the ledger's columns, so an event that validates can always be stored.
-    billing_id: str = Field(min_length=1, max_length=128, description="the partner's own id of this charge")
-    customer_id: str | None = Field(default=None, min_length=1, max_length=36)
-    account_no: str | None = Field(default=None, min_length=1, max_length=64)
-    amount_minor: int = Field(
+    # Bounds match the ledger's columns, so an event that validates can always be stored. Types are strict:
+    # `true`, `"200"` or `100.0` are not amounts, and a number is not an id.
+    billing_id: BillingId = Field(description="the partner's own id of this charge")
+    customer_id: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=36)] | None = None
+    account_no: AccountNo | None = None
+    amount_minor: StrictInt = Field(
         ge=-MAX_AMOUNT_MINOR,
         le=MAX_AMOUNT_MINOR,
         description="integer minor units (fen); negative only for a correction",
     )
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    business_line: str = Field(min_length=1, max_length=50)
-    items: int = Field(default=0, ge=0, le=MAX_ITEMS)
-    posted_on: date
-    corrects_billing_id: str | None = Field(default=None, min_length=1, max_length=128)
+    currency: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
+    business_line: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=50)]
+    items: StrictInt = Field(default=0, ge=0, le=MAX_ITEMS)
+    posted_on: BusinessDate
+    corrects_billing_id: BillingId | None = Field(
+        default=None, description="for a correction: the billing id of the charge it takes from"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "BillingPosted":
@@ -97,6 +140,8 @@ class BillingPosted(Event):
             raise ValueError("give account_no or customer_id")
         if self.amount_minor < 0 and self.corrects_billing_id is None:
             raise ValueError("a negative amount is a correction and must name corrects_billing_id")
+        if self.corrects_billing_id is not None and self.amount_minor >= 0:
+            raise ValueError("a correction takes from its charge: its amount_minor must be negative")
         if self.corrects_billing_id is not None and self.corrects_billing_id == self.billing_id:
             raise ValueError("a correction cannot correct itself")
         return self
@@ -174,9 +219,13 @@ def event_class(event_type: str) -> type[Event] | None:
 
 __all__ = [
     "EVENT_TYPES",
+    "FIRST_BUSINESS_YEAR",
+    "LAST_BUSINESS_YEAR",
     "TIERS",
+    "AccountNo",
     "BillingAccountLinked",
     "BillingPosted",
+    "BusinessDate",
     "CustomerRegistered",
     "Event",
     "RevenueUpdated",

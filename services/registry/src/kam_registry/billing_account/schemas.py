@@ -2,11 +2,13 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kam_shared.events.catalog import AccountNo
+
 
 class BillingAccountLinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    account_no: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z._:/-]*$")
+    account_no: AccountNo
     effective_from: date = Field(description="first posting date that counts for this customer")
 
 

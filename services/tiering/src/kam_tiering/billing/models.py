@@ -8,19 +8,27 @@ from kam_tiering.tables import TieringModel
 
 
 class BillingIntake(TieringModel, table=True):
-    """Billing ids accepted over REST: the partner is told at once which ones it sent before."""
+    """Billing ids taken in, over REST or from the bus: the partner is told at once which ones it sent before,
+    and whether it sent them with the same content (a duplicate) or other content (a conflict)."""
 
     __tablename__ = "billing_intake"
 
     billing_id: str = Field(primary_key=True, max_length=128)
     received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # SHA-256 of the accepted content; None for billing taken in before fingerprints were kept.
+    fingerprint: str | None = Field(default=None, max_length=64)
 
 
 class LedgerLine(TieringModel, table=True):
-    """One posted charge or correction. A line with no customer waits for its account to be linked."""
+    """One posted charge or correction. A line counts in its customer's monthly revenue only once everything it
+    depends on is known: the account's holder, the customer's announcement, and for a correction its charge.
+    Until then it waits (`counted` false), listed in the waiting views."""
 
     __tablename__ = "ledger_line"
-    __table_args__ = (Index("ix_ledger_line_unattributed", "account_no", "posted_on"),)
+    __table_args__ = (
+        Index("ix_ledger_line_unattributed", "account_no", "posted_on"),
+        Index("ix_ledger_line_corrects_billing_id", "corrects_billing_id"),
+    )
 
     billing_id: str = Field(primary_key=True, max_length=128)
     account_no: str | None = Field(default=None, max_length=64)
@@ -30,7 +38,9 @@ class LedgerLine(TieringModel, table=True):
     business_line: str = Field(max_length=50)
     items: int = Field(sa_column=Column(BigInteger, nullable=False))
     posted_on: date
+    # The month the line counts in: its own posting month, or for a correction the month of its charge.
     month: str = Field(max_length=7)
+    counted: bool = False
     corrects_billing_id: str | None = Field(default=None, max_length=128)
     # True when the customer was found through the account (not named by the partner): a later move-in of
     # the account may then hand the line to the account's new holder.

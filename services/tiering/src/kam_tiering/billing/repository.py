@@ -1,35 +1,60 @@
 """Ledger queries, all in SQLAlchemy Core: this is the path that carries the traffic."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.db import insert_ignoring_conflicts, upsert_adding
 from kam_tiering.billing.models import BillingIntake, LedgerLine, MonthlyRevenue
-from kam_tiering.customer.models import AccountLink
+from kam_tiering.billing.rules import Charge
+from kam_tiering.customer.models import AccountLink, CustomerProfile
 
 intake = BillingIntake.__table__
 ledger = LedgerLine.__table__
 monthly = MonthlyRevenue.__table__
 links = AccountLink.__table__
+profiles = CustomerProfile.__table__
 
 
 def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-async def claim_intake(session: AsyncSession, billing_ids: Sequence[str], received_at: datetime) -> set[str]:
-    """Records billing ids as received; returns those not received before."""
-    if not billing_ids:
+async def claim_intake(session: AsyncSession, fingerprints: Mapping[str, str], received_at: datetime) -> set[str]:
+    """Records billing ids as taken in, with the fingerprint of their content; returns those not taken before."""
+    if not fingerprints:
         return set()
     stmt = insert_ignoring_conflicts(intake, _dialect(session), ["billing_id"]).returning(intake.c.billing_id)
     result = await session.execute(
-        stmt, [{"billing_id": billing_id, "received_at": received_at} for billing_id in billing_ids]
+        stmt,
+        [
+            {"billing_id": billing_id, "received_at": received_at, "fingerprint": fingerprint}
+            for billing_id, fingerprint in fingerprints.items()
+        ],
     )
     return set(result.scalars())
+
+
+async def intake_fingerprints(session: AsyncSession, billing_ids: Iterable[str]) -> dict[str, str | None]:
+    billing_ids = list(billing_ids)
+    if not billing_ids:
+        return {}
+    rows = await session.execute(
+        select(intake.c.billing_id, intake.c.fingerprint).where(intake.c.billing_id.in_(billing_ids))
+    )
+    return dict(rows.all())
+
+
+async def in_ledger(session: AsyncSession, billing_ids: Iterable[str]) -> set[str]:
+    billing_ids = list(billing_ids)
+    if not billing_ids:
+        return set()
+    return set(
+        (await session.execute(select(ledger.c.billing_id).where(ledger.c.billing_id.in_(billing_ids)))).scalars()
+    )
 
 
 async def insert_lines(session: AsyncSession, rows: Sequence[dict]) -> set[str]:
@@ -47,6 +72,18 @@ async def add_monthly(session: AsyncSession, deltas: Sequence[dict]) -> None:
             monthly, _dialect(session), ["customer_id", "month"], added=["amount_minor", "items", "lines"]
         )
         await session.execute(stmt, list(deltas))
+
+
+async def announced(session: AsyncSession, customers: Iterable[str]) -> set[str]:
+    """The customers the registry has announced: registered, or holding an account it linked."""
+    customers = list({customer for customer in customers if customer is not None})
+    if not customers:
+        return set()
+    query = union(
+        select(profiles.c.customer_id).where(profiles.c.customer_id.in_(customers)),
+        select(links.c.customer_id).where(links.c.customer_id.in_(customers)),
+    )
+    return set((await session.execute(query)).scalars())
 
 
 async def holders(session: AsyncSession, accounts: Iterable[str]) -> dict[str, list[tuple[date, str]]]:
@@ -75,24 +112,120 @@ async def add_link(session: AsyncSession, account_no: str, effective_from: date,
     return result.first() is not None
 
 
-async def owners_of(session: AsyncSession, billing_ids: Iterable[str]) -> dict[str, str | None]:
-    """The customer each of these ledger lines counts for (None while it waits for its account)."""
+_CHARGE_COLUMNS = (
+    ledger.c.billing_id,
+    ledger.c.customer_id,
+    ledger.c.account_no,
+    ledger.c.amount_minor,
+    ledger.c["items"],
+    ledger.c.month,
+    ledger.c.counted,
+    ledger.c.corrects_billing_id,
+)
+
+
+def _charge(row, taken: int) -> Charge:
+    return Charge(
+        billing_id=row.billing_id,
+        customer_id=row.customer_id,
+        account_no=row.account_no,
+        amount_minor=row.amount_minor,
+        month=row.month,
+        counted=row.counted,
+        is_correction=row.corrects_billing_id is not None,
+        taken_minor=taken,
+    )
+
+
+async def charges(session: AsyncSession, billing_ids: Iterable[str]) -> dict[str, Charge]:
+    """The ledger lines corrections refer to, with what their corrections already take from them.
+
+    Of a counted charge, its counted corrections take; of a waiting one, all corrections waiting with it."""
     billing_ids = list(billing_ids)
     if not billing_ids:
         return {}
-    rows = await session.execute(
-        select(ledger.c.billing_id, ledger.c.customer_id).where(ledger.c.billing_id.in_(billing_ids))
+    rows = (await session.execute(select(*_CHARGE_COLUMNS).where(ledger.c.billing_id.in_(billing_ids)))).all()
+    taken: dict[tuple[str, bool], int] = {}
+    sums = await session.execute(
+        select(ledger.c.corrects_billing_id, ledger.c.counted, func.sum(ledger.c.amount_minor))
+        .where(ledger.c.corrects_billing_id.in_(billing_ids))
+        .group_by(ledger.c.corrects_billing_id, ledger.c.counted)
     )
-    return dict(rows.all())
+    for original, counted, amount in sums:
+        taken[(original, counted)] = -int(amount)
+    found = {}
+    for row in rows:
+        if row.counted:
+            spent = taken.get((row.billing_id, True), 0)
+        else:
+            spent = taken.get((row.billing_id, True), 0) + taken.get((row.billing_id, False), 0)
+        found[row.billing_id] = _charge(row, spent)
+    return found
+
+
+async def waiting_corrections(session: AsyncSession, originals: Iterable[str]) -> list:
+    """Corrections of these charges that do not count yet, in the order they are to be applied."""
+    originals = list(originals)
+    if not originals:
+        return []
+    rows = await session.execute(
+        select(
+            ledger.c.billing_id,
+            ledger.c.corrects_billing_id,
+            ledger.c.customer_id,
+            ledger.c.account_no,
+            ledger.c.via_account,
+            ledger.c.amount_minor,
+            ledger.c["items"],
+        )
+        .where(ledger.c.corrects_billing_id.in_(originals), ledger.c.counted.is_(False))
+        .order_by(ledger.c.posted_on, ledger.c.recorded_at, ledger.c.billing_id)
+    )
+    return list(rows)
+
+
+async def waiting_charges_of(session: AsyncSession, customers: Iterable[str]) -> list:
+    """Charges of these customers that wait only for the customer to be announced."""
+    customers = list(customers)
+    if not customers:
+        return []
+    rows = await session.execute(
+        select(*_CHARGE_COLUMNS)
+        .where(
+            ledger.c.customer_id.in_(customers),
+            ledger.c.counted.is_(False),
+            ledger.c.corrects_billing_id.is_(None),
+        )
+        .with_for_update()
+    )
+    return list(rows)
+
+
+async def mark_counted(session: AsyncSession, lines: Sequence[dict]) -> None:
+    """Marks lines as counted for a customer in a month: [{billing_id, customer_id, month}]."""
+    if lines:
+        stmt = (
+            update(ledger)
+            .where(ledger.c.billing_id == bindparam("line_id"))
+            .values(customer_id=bindparam("owner"), month=bindparam("in_month"), counted=True)
+        )
+        await session.execute(
+            stmt,
+            [
+                {"line_id": line["billing_id"], "owner": line["customer_id"], "in_month": line["month"]}
+                for line in lines
+            ],
+        )
 
 
 async def reattribute(
     session: AsyncSession, account_no: str, customer_id: str, effective_from: date, effective_to: date | None
-) -> list[tuple[str | None, str, int, int]]:
+) -> list:
     """Hands the account's lines in [effective_from, effective_to) to its holder over that span.
 
     Lines waiting for a holder and lines counted for a previous holder alike; lines a partner posted against a
-    named customer stay where they are. Returns (previous customer, month, amount, items) of each line moved."""
+    named customer stay where they are. Charges that waited only for their holder count from now on; the
+    corrections of a counted charge move with it. Returns each line moved as it was before the move."""
     in_period = [ledger.c.posted_on >= effective_from]
     if effective_to is not None:
         in_period.append(ledger.c.posted_on < effective_to)
@@ -106,7 +239,7 @@ async def reattribute(
     # (one whose charge never reached the ledger goes by its own date).
     moving = (
         await session.execute(
-            select(ledger.c.billing_id, ledger.c.customer_id, ledger.c.month, ledger.c.amount_minor, ledger.c["items"])
+            select(*_CHARGE_COLUMNS)
             .where(
                 ledger.c.account_no == account_no,
                 ledger.c.via_account.is_(True),
@@ -130,7 +263,12 @@ async def reattribute(
             .where(ledger.c.billing_id.in_([row.billing_id for row in moving]))
             .values(customer_id=customer_id)
         )
-    return [(row.customer_id, row.month, row.amount_minor, row[4]) for row in moving]
+        charges_now_counted = [row.billing_id for row in moving if row.corrects_billing_id is None]
+        if charges_now_counted:
+            await session.execute(
+                update(ledger).where(ledger.c.billing_id.in_(charges_now_counted)).values(counted=True)
+            )
+    return moving
 
 
 async def months_for(session: AsyncSession, customers: Iterable[str], since_month: str) -> dict[str, dict[str, int]]:
@@ -153,23 +291,5 @@ async def series(session: AsyncSession, customer_id: str, from_month: str, to_mo
         select(monthly.c.month, monthly.c.amount_minor, monthly.c["items"], monthly.c.lines, monthly.c.currency)
         .where(monthly.c.customer_id == customer_id, monthly.c.month >= from_month, monthly.c.month <= to_month)
         .order_by(monthly.c.month)
-    )
-    return list(rows)
-
-
-async def waiting_by_account(session: AsyncSession, limit: int) -> list:
-    rows = await session.execute(
-        select(
-            ledger.c.account_no,
-            func.count().label("lines"),
-            func.sum(ledger.c.amount_minor).label("amount_minor"),
-            ledger.c.currency,
-            func.min(ledger.c.posted_on).label("first_posted_on"),
-            func.max(ledger.c.posted_on).label("last_posted_on"),
-        )
-        .where(ledger.c.customer_id.is_(None))
-        .group_by(ledger.c.account_no, ledger.c.currency)
-        .order_by(func.sum(ledger.c.amount_minor).desc())
-        .limit(limit)
     )
     return list(rows)

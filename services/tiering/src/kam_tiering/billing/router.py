@@ -2,30 +2,47 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
-from kam_tiering.billing import repository, service
-from kam_tiering.billing.schemas import BatchResult, BillingBatch, WaitingAccount
+from kam_tiering.billing import intake, waiting_repository
+from kam_tiering.billing.schemas import BatchResult, BillingBatch, WaitingAccount, WaitingBilling
 from kam_tiering.deps import PolicyDep
 
 router = APIRouter(tags=["billing"])
 
+Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many groups, largest first")]
 
-@router.post("/billing-events", status_code=status.HTTP_202_ACCEPTED, response_model=BatchResult)
+
+@router.post(
+    "/billing-events",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=BatchResult,
+    responses=error_responses(401, 413, 422),
+)
 async def post_billing_events(
     batch: BillingBatch, session: SessionDep, runtime: RuntimeDep, policy: PolicyDep
 ) -> BatchResult:
     """Accepts up to 1,000 billing events.
 
-    Each is accepted, a duplicate of one seen before, or rejected with its reason."""
-    return await service.accept_batch(
+    Each is accepted, a duplicate of one seen before with the same content, or rejected with its index and
+    reason (a billing id seen before with other content is rejected as a conflict; the first version stands).
+    A 422 means the request itself is not a batch: no events, more than 1,000, or not JSON."""
+    return await intake.accept_batch(
         session, raw_events=batch.events, policy=policy, outbox=runtime.outbox, clock=runtime.clock
     )
 
 
-@router.get("/billing-accounts/waiting", response_model=list[WaitingAccount])
-async def waiting_accounts(
-    session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-) -> list[WaitingAccount]:
+@router.get("/billing-accounts/waiting", response_model=list[WaitingAccount], responses=error_responses(422))
+async def waiting_accounts(session: SessionDep, limit: Limit = 100) -> list[WaitingAccount]:
     """Billing posted to accounts no customer holds yet: it counts once the account is linked."""
-    rows = await repository.waiting_by_account(session, limit)
+    rows = await waiting_repository.waiting_by_account(session, limit)
     return [WaitingAccount.model_validate(row._asdict()) for row in rows]
+
+
+@router.get("/billing/waiting", response_model=list[WaitingBilling], responses=error_responses(422))
+async def waiting_billing(session: SessionDep, limit: Limit = 100) -> list[WaitingBilling]:
+    """All billing that does not count yet, by reason: an unlinked account, a customer the registry has not
+    announced, a correction waiting for its charge (or refused by it). Each counts once what it waits for
+    arrives."""
+    rows = await waiting_repository.waiting_billing(session, limit)
+    return [WaitingBilling.model_validate(row._asdict()) for row in rows]
