@@ -14,6 +14,19 @@ async def get_for_update(session: AsyncSession, customer_id: str) -> Customer | 
     ).scalar_one_or_none()
 
 
+async def get_for_share(session: AsyncSession, customer_id: str) -> Customer | None:
+    """The customer, locked against a tier change until this transaction ends; other readers are not blocked.
+
+    PostgreSQL's FOR SHARE waits for a tier change holding FOR UPDATE and then reads the row it committed."""
+    query = (
+        select(Customer)
+        .where(Customer.customer_id == customer_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def add(session: AsyncSession, customer: Customer) -> None:
     session.add(customer)
     await session.flush()

@@ -30,7 +30,9 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 async def open_ticket(session: AsyncSession, *, ticket_in: TicketCreate, outbox: Outbox, clock: Clock) -> TicketRead:
-    customer = await customers.get(session, ticket_in.customer_id)
+    # Locked so that a promotion being applied now either finishes first (and this ticket reads the new tier)
+    # or waits until this ticket is stored (and tightens it): without it the ticket keeps the old targets.
+    customer = await customers.get_for_share(session, ticket_in.customer_id)
     if customer is None:
         raise UnknownCustomer(ticket_in.customer_id)
     now = clock.now()
