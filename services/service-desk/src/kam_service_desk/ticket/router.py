@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from kam_service_desk.customer.arrival import RegistrationWait
 from kam_service_desk.ticket import service
 from kam_service_desk.ticket.schemas import TicketCreate, TicketPage, TicketRead, TicketStatus
 from kam_shared.errors import error_responses
@@ -10,11 +11,22 @@ from kam_shared.http import RuntimeDep, SessionDep
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=TicketRead, responses=error_responses(422))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TicketRead,
+    responses=error_responses(409, 422),
+    description="A customer the registry has just registered may take a moment to reach the service desk: the "
+    "request waits for it up to `customer_wait_s` (2 s by default), then answers 409 with the problem type "
+    "`urn:kam:problem:customer-not-yet-known` and a `Retry-After` header.",
+)
 async def open_ticket(
     ticket_in: TicketCreate, session: SessionDep, runtime: RuntimeDep, request: Request, response: Response
 ) -> TicketRead:
-    ticket = await service.open_ticket(session, ticket_in=ticket_in, outbox=runtime.outbox, clock=runtime.clock)
+    registration = RegistrationWait(runtime.sessions, runtime.settings.customer_wait_s)
+    ticket = await service.open_ticket(
+        session, ticket_in=ticket_in, outbox=runtime.outbox, clock=runtime.clock, registration=registration
+    )
     response.headers["Location"] = str(request.url_for("get_ticket", ticket_id=ticket.id))
     return ticket
 

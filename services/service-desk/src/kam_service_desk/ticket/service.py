@@ -8,9 +8,10 @@ from typing import cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.customer import repository as customers
+from kam_service_desk.customer.arrival import RegistrationWait
 from kam_service_desk.sla import policy
 from kam_service_desk.ticket import repository
-from kam_service_desk.ticket.exceptions import InvalidCursor, ReceivedInFuture, TicketNotFound, UnknownCustomer
+from kam_service_desk.ticket.exceptions import CustomerNotYetKnown, InvalidCursor, ReceivedInFuture, TicketNotFound
 from kam_service_desk.ticket.models import Ticket, TicketTimelineEntry
 from kam_service_desk.ticket.schemas import (
     FINISHED_STATUSES,
@@ -29,12 +30,25 @@ from kam_shared.messaging.outbox import Outbox
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
-async def open_ticket(session: AsyncSession, *, ticket_in: TicketCreate, outbox: Outbox, clock: Clock) -> TicketRead:
+async def open_ticket(
+    session: AsyncSession,
+    *,
+    ticket_in: TicketCreate,
+    outbox: Outbox,
+    clock: Clock,
+    registration: RegistrationWait | None = None,
+) -> TicketRead:
+    """Opens a ticket with the targets of the customer's tier.
+
+    With `registration`, a customer the desk does not know yet is first waited for (before this transaction
+    reads anything, so it holds no lock meanwhile); without, it is refused at once."""
+    if registration is not None:
+        await registration.until_registered(ticket_in.customer_id)
     # Locked so that a promotion being applied now either finishes first (and this ticket reads the new tier)
     # or waits until this ticket is stored (and tightens it): without it the ticket keeps the old targets.
-    customer = await customers.get_for_share(session, ticket_in.customer_id)
+    customer = await customers.get_registered_for_share(session, ticket_in.customer_id)
     if customer is None:
-        raise UnknownCustomer(ticket_in.customer_id)
+        raise CustomerNotYetKnown(ticket_in.customer_id, registration.within_s if registration else 0)
     now = clock.now()
     received_at = (ticket_in.received_at or now).astimezone(UTC)
     if received_at > now + FUTURE_TOLERANCE:
