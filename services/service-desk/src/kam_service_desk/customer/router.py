@@ -4,12 +4,13 @@ from fastapi import APIRouter, Path
 
 from kam_service_desk.customer import service
 from kam_service_desk.customer.schemas import ServiceLevelRead
+from kam_service_desk.validation import ID_MAX, NO_CONTROL_CHARACTERS
 from kam_shared.errors import error_responses
 from kam_shared.http import SessionDep
 
 router = APIRouter(prefix="/customers/{customer_id}", tags=["customers"])
 
-CustomerId = Annotated[str, Path(min_length=1, max_length=36)]
+CustomerId = Annotated[str, Path(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)]
 
 
 @router.get("/service-level", response_model=ServiceLevelRead, responses=error_responses(404, 422))

@@ -1,14 +1,17 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from kam_service_desk.customer.arrival import RegistrationWait
 from kam_service_desk.ticket import service
 from kam_service_desk.ticket.schemas import TicketCreate, TicketPage, TicketRead, TicketStatus
+from kam_service_desk.validation import ID_MAX, NO_CONTROL_CHARACTERS
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+TicketId = Annotated[str, Path(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)]
 
 
 @router.post(
@@ -31,15 +34,15 @@ async def open_ticket(
     return ticket
 
 
-@router.get("/{ticket_id}", response_model=TicketRead, responses=error_responses(404))
-async def get_ticket(ticket_id: str, session: SessionDep) -> TicketRead:
+@router.get("/{ticket_id}", response_model=TicketRead, responses=error_responses(404, 422))
+async def get_ticket(ticket_id: TicketId, session: SessionDep) -> TicketRead:
     return await service.get(session, ticket_id=ticket_id)
 
 
 @router.get("", response_model=TicketPage, responses=error_responses(422))
 async def list_tickets(
     session: SessionDep,
-    customer_id: Annotated[str | None, Query(max_length=36)] = None,
+    customer_id: Annotated[str | None, Query(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)] = None,
     status_: Annotated[TicketStatus | None, Query(alias="status")] = None,
     level: Annotated[int | None, Query(ge=0, le=3)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -22,6 +22,7 @@ from kam_service_desk.ticket.schemas import (
     TicketSummary,
     TimelineEntryRead,
 )
+from kam_service_desk.validation import ID_MAX, NUL
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import TicketOpened, Tier, TierChanged
 from kam_shared.messaging.outbox import Outbox
@@ -191,9 +192,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created_at, ticket_id = raw.split("|", 1)
         at = datetime.fromisoformat(created_at)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        # An instant at the edge of the calendar overflows once moved to UTC for the query.
+        at = at.astimezone(UTC) if at.tzinfo is not None else None
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
         raise InvalidCursor() from None
-    if at.tzinfo is None or not ticket_id:
+    if at is None or not ticket_id or len(ticket_id) > ID_MAX or NUL in ticket_id:
         raise InvalidCursor()
     return at, ticket_id
 
