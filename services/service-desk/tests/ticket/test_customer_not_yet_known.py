@@ -55,3 +55,11 @@ async def test_the_wait_returns_at_once_for_a_customer_already_known(sessions, b
 
     assert arrived is True
     assert time.monotonic() - started < 1
+
+
+async def test_the_conflict_and_its_retry_after_header_are_in_the_openapi_document(client):
+    operation = (await client.get("/openapi.json")).json()["paths"]["/v1/tickets"]["post"]
+
+    conflict = operation["responses"]["409"]
+    assert "customer-not-yet-known" in conflict["description"]
+    assert "Retry-After" in conflict["headers"]

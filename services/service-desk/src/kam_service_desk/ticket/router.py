@@ -13,12 +13,19 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 TicketId = Annotated[str, Path(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)]
 
+_OPEN_ERRORS = error_responses(409, 422)
+_OPEN_ERRORS[409] = {
+    **_OPEN_ERRORS[409],
+    "description": "customer-not-yet-known: the customer has not reached the service desk (yet)",
+    "headers": {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}},
+}
+
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=TicketRead,
-    responses=error_responses(409, 422),
+    responses=_OPEN_ERRORS,
     description="A customer the registry has just registered may take a moment to reach the service desk: the "
     "request waits for it up to `customer_wait_s` (2 s by default), then answers 409 with the problem type "
     "`urn:kam:problem:customer-not-yet-known` and a `Retry-After` header.",
