@@ -63,3 +63,13 @@ async def test_the_conflict_and_its_retry_after_header_are_in_the_openapi_docume
     conflict = operation["responses"]["409"]
     assert "customer-not-yet-known" in conflict["description"]
     assert "Retry-After" in conflict["headers"]
+
+
+async def test_a_ticket_received_in_the_future_is_refused_at_once_without_waiting_for_its_customer(client):
+    body = ticket_in("nobody") | {"received_at": "2027-01-01T00:00:00+00:00"}
+
+    started = time.monotonic()
+    response = await client.post("/v1/tickets", json=body)
+
+    assert response.status_code == 422
+    assert time.monotonic() - started < CUSTOMER_WAIT_S

@@ -43,6 +43,10 @@ async def open_ticket(
 
     With `registration`, a customer the desk does not know yet is first waited for (before this transaction
     reads anything, so it holds no lock meanwhile); without, it is refused at once."""
+    now = clock.now()
+    received_at = (ticket_in.received_at or now).astimezone(UTC)
+    if received_at > now + FUTURE_TOLERANCE:
+        raise ReceivedInFuture(received_at, now)
     if registration is not None:
         await registration.until_registered(ticket_in.customer_id)
     # Locked so that a promotion being applied now either finishes first (and this ticket reads the new tier)
@@ -50,10 +54,6 @@ async def open_ticket(
     customer = await customers.get_registered_for_share(session, ticket_in.customer_id)
     if customer is None:
         raise CustomerNotYetKnown(ticket_in.customer_id, registration.within_s if registration else 0)
-    now = clock.now()
-    received_at = (ticket_in.received_at or now).astimezone(UTC)
-    if received_at > now + FUTURE_TOLERANCE:
-        raise ReceivedInFuture(received_at, now)
     tier = cast(Tier, customer.tier)
     due = policy.due_times(tier=tier, ticket_type=ticket_in.type, received_at=received_at)
     ticket = Ticket(
