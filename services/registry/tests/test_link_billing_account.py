@@ -46,6 +46,20 @@ class TestLinkingAnAccount:
         assert again.json() == first.json()
         assert len(await bus.published(BillingAccountLinked.TYPE)) == 1
 
+    async def test_linking_again_to_the_same_customer_from_another_date_is_a_conflict_naming_the_date(
+        self, bus, client, customer_id
+    ):
+        accounts = f"/v1/customers/{customer_id}/billing-accounts"
+        await client.post(accounts, json=link(effective_from="2026-01-01"))
+
+        again = await client.post(accounts, json=link(effective_from="2026-03-01"))
+
+        assert again.status_code == 409, again.text
+        problem = again.json()
+        assert problem["errors"][0]["field"] == "effective_from"
+        assert "since 2026-01-01" in problem["detail"] and problem["effective_from"] == "2026-01-01"
+        assert len(await bus.published(BillingAccountLinked.TYPE)) == 1
+
     async def test_an_account_cannot_be_linked_to_an_unknown_customer(self, bus, client):
         response = await client.post("/v1/customers/no-such-customer/billing-accounts", json=link())
 

@@ -33,25 +33,54 @@ class TestOutOfOrderEvents:
         assert response.json()["as_of"] == "2026-11-19"
 
     async def test_a_newer_tier_change_replaces_the_older_one(self, client, bus):
-        await bus.publish(tier_changed("c1", "gold", sequence=1), tier_changed("c1", "vip", sequence=2))
+        await bus.publish(
+            registered("c1"), tier_changed("c1", "gold", sequence=1), tier_changed("c1", "vip", sequence=2)
+        )
         await bus.settled()
 
         counted = await tiers(client)
         assert counted["vip"][0] == 1 and counted["gold"][0] == 0
 
-    async def test_a_tier_change_before_registration_is_still_counted(self, client, bus):
+
+class TestCustomersNotYetRegistered:
+    async def test_a_customer_known_only_from_tiering_is_not_counted(self, client, bus):
         await bus.publish(tier_changed("c1", "platinum", sequence=1), revenue_updated("c1", 7_000, sequence=1))
         await bus.settled()
 
-        assert (await tiers(client))["platinum"] == (1, 7_000)
+        response = await client.get("/v1/reports/tiers")
+        assert response.json()["totals"] == {"customers": 0, "revenue_12m_minor": 0}
+
+    async def test_a_tier_change_before_the_registration_is_applied_when_it_arrives(self, client, bus):
+        await bus.publish(tier_changed("c1", "platinum", sequence=1), revenue_updated("c1", 7_000, sequence=1))
+        await bus.settled()
 
         await bus.publish(registered("c1", branch="B300"))
         await bus.settled()
 
         assert (await tiers(client, branch="B300"))["platinum"] == (1, 7_000), "registration keeps the tier and revenue"
 
-    async def test_revenue_before_registration_is_still_counted_as_standard(self, client, bus):
+    async def test_tier_changes_held_for_a_registration_keep_the_sequence_rule(self, client, bus):
+        await bus.deliver(tier_changed("c1", "platinum", sequence=2))
+        await bus.deliver(tier_changed("c1", "gold", sequence=1))
+
+        await bus.deliver(registered("c1"))
+
+        counted = await tiers(client)
+        assert counted["platinum"][0] == 1 and counted["gold"][0] == 0
+
+    async def test_a_tier_change_after_the_registration_is_applied_at_once(self, client, bus):
+        await bus.deliver(registered("c1"))
+
+        await bus.deliver(tier_changed("c1", "vip", sequence=1))
+
+        assert (await tiers(client))["vip"][0] == 1
+
+    async def test_revenue_before_the_registration_counts_once_it_arrives_as_standard(self, client, bus):
         await bus.publish(revenue_updated("c1", 4_200, sequence=1))
+        await bus.settled()
+        assert (await tiers(client))["standard"] == (0, 0)
+
+        await bus.publish(registered("c1"))
         await bus.settled()
 
         assert (await tiers(client))["standard"] == (1, 4_200)

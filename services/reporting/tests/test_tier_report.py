@@ -106,6 +106,8 @@ class TestTierReport:
 
     async def test_revenue_in_two_currencies_is_refused_rather_than_summed(self, client, bus):
         await bus.publish(
+            registered("c1"),
+            registered("c2"),
             revenue_updated("c1", 1_000, sequence=1, currency="CNY"),
             revenue_updated("c2", 1_000, sequence=1, currency="HKD"),
         )

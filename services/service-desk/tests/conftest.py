@@ -11,6 +11,8 @@ from kam_shared.events.catalog import CustomerRegistered, Tier, TierChanged, Tie
 API_KEY = "test-key"
 # A Monday morning in the carrier's time zone (10:00 Asia/Shanghai).
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+# Shorter than the default, so the tests of a customer that never arrives do not sit out two seconds.
+CUSTOMER_WAIT_S = 0.3
 
 
 class Events:
@@ -47,7 +49,9 @@ def clock() -> FixedClock:
 @pytest.fixture
 async def service_app(database_url, clock: FixedClock) -> FastAPI:
     """The service, not yet started: the root conftest's `app`, `client` and `bus` fixtures run it."""
-    settings = ServiceDeskSettings(database_url=await database_url("service-desk"), admin_api_key=API_KEY)
+    settings = ServiceDeskSettings(
+        database_url=await database_url("service-desk"), admin_api_key=API_KEY, customer_wait_s=CUSTOMER_WAIT_S
+    )
     return create_app(settings, clock=clock)
 
 

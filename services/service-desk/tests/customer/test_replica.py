@@ -62,16 +62,42 @@ async def test_the_same_event_delivered_twice_is_applied_once(bus, sessions, eve
     assert (await replica(sessions, "c-1")).tier_sequence == 1
 
 
-async def test_a_tier_change_before_the_registration_creates_the_replica_and_survives_it(bus, sessions, events):
+async def test_a_customer_known_only_from_a_tier_change_is_not_served(bus, client, events):
     await bus.deliver(events.tier_changed("c-9", old="standard", new="platinum", sequence=1))
 
-    early = await replica(sessions, "c-9")
-    assert (early.tier, early.full_name, early.branch) == ("platinum", None, None)
+    level = await client.get("/v1/customers/c-9/service-level")
+    body = {"customer_id": "c-9", "type": "repair", "channel": "web", "subject": "s", "description": "d"}
+    ticket = await client.post("/v1/tickets", json=body)
+
+    assert level.status_code == 404
+    assert ticket.status_code == 409
+
+
+async def test_a_tier_change_arriving_before_the_registration_is_applied_when_it_arrives(bus, client, events):
+    await bus.deliver(events.tier_changed("c-9", old="standard", new="platinum", sequence=1))
 
     await bus.deliver(events.registered("c-9", full_name="Riverside Power Supply", branch="BR02"))
 
-    customer = await replica(sessions, "c-9")
-    assert (customer.tier, customer.full_name, customer.branch) == ("platinum", "Riverside Power Supply", "BR02")
+    level = (await client.get("/v1/customers/c-9/service-level")).json()
+    assert (level["tier"], level["priority"]) == ("platinum", "urgent")
+
+
+async def test_tier_changes_held_for_a_registration_keep_the_sequence_rule(bus, client, sessions, events):
+    await bus.deliver(events.tier_changed("c-9", old="gold", new="platinum", sequence=2))
+    await bus.deliver(events.tier_changed("c-9", old="standard", new="gold", sequence=1))
+
+    await bus.deliver(events.registered("c-9"))
+
+    assert (await client.get("/v1/customers/c-9/service-level")).json()["tier"] == "platinum"
+    assert (await replica(sessions, "c-9")).tier_sequence == 2
+
+
+async def test_a_tier_change_after_the_registration_is_applied_at_once(bus, client, events):
+    await bus.deliver(events.registered("c-9"))
+
+    await bus.deliver(events.tier_changed("c-9", old="standard", new="gold", sequence=1))
+
+    assert (await client.get("/v1/customers/c-9/service-level")).json()["tier"] == "gold"
 
 
 async def test_events_published_on_the_bus_reach_the_replica(bus, sessions, events):

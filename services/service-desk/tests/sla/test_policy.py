@@ -1,9 +1,19 @@
+import json
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from itertools import pairwise
 
 import pytest
 
-from kam_service_desk.sla.policy import Priority, due_times, initial_level, is_higher, priority_for
+from kam_service_desk.sla.policy import (
+    Priority,
+    ServicePolicy,
+    current,
+    due_times,
+    initial_level,
+    is_higher,
+    priority_for,
+)
 
 RECEIVED = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
@@ -69,3 +79,44 @@ def test_tiers_rank_from_standard_up_to_strategic():
     assert all(is_higher(upper, lower) for lower, upper in pairwise(order))
     assert not is_higher("gold", "gold")
     assert not is_higher("vip", "platinum")
+
+
+class TestThePolicyFile:
+    def test_the_shipped_policy_is_read_from_its_versioned_file(self):
+        policy = current()
+
+        assert (policy.id, policy.version) == ("service-standard", 1)
+
+    def test_a_policy_missing_a_tier_is_refused(self):
+        document = shipped_document()
+        del document["targets"]["gold"]
+
+        with pytest.raises(ValueError, match="targets must name exactly the tiers"):
+            ServicePolicy.from_document(document)
+
+    def test_a_policy_naming_an_unknown_ticket_type_is_refused(self):
+        document = shipped_document()
+        document["green_channel"]["types"].append("praise")
+
+        with pytest.raises(ValueError, match="praise"):
+            ServicePolicy.from_document(document)
+
+    def test_a_resolution_target_sooner_than_the_first_response_is_refused(self):
+        document = shipped_document()
+        document["targets"]["vip"] = {"first_response_minutes": 240, "resolution_minutes": 60}
+
+        with pytest.raises(ValueError, match="resolution no sooner than response"):
+            ServicePolicy.from_document(document)
+
+    def test_the_numbers_come_from_the_file_not_the_code(self):
+        document = shipped_document()
+        document["targets"]["gold"] = {"first_response_minutes": 30, "resolution_minutes": 600}
+
+        policy = ServicePolicy.from_document(document)
+
+        assert policy.targets["gold"].first_response == timedelta(minutes=30)
+
+
+def shipped_document() -> dict:
+    path = resources.files("kam_service_desk.policies").joinpath("service-standard.json")
+    return json.loads(path.read_text(encoding="utf-8"))

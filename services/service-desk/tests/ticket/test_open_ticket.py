@@ -68,14 +68,6 @@ async def test_complaints_from_vip_and_above_take_the_green_channel_to_level_one
     assert (standard.json()["level"], standard.json()["priority"], standard.json()["tier"]) == (0, "normal", "standard")
 
 
-async def test_a_ticket_for_a_customer_the_desk_has_not_seen_is_refused_naming_the_field(client):
-    response = await client.post("/v1/tickets", json=ticket_in("nobody"))
-
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "customer_id"
-    assert "nobody" in response.json()["errors"][0]["reason"]
-
-
 @pytest.mark.parametrize(("field", "value"), [("type", "praise"), ("channel", "pigeon")])
 async def test_an_unknown_type_or_channel_is_refused(client, gold_customer, field, value):
     response = await client.post("/v1/tickets", json=ticket_in(gold_customer, **{field: value}))

@@ -10,3 +10,13 @@ class MoveNotAfterCurrentLink(Conflict):
             "a move-in must take effect after that",
             field="effective_from",
         )
+
+
+class AlreadyLinkedFromAnotherDate(Conflict):
+    def __init__(self, account_no: str, customer_id: str, linked_from: date) -> None:
+        super().__init__(
+            f"account {account_no} is already linked to customer {customer_id} since {linked_from}; "
+            "the date of a link is not changed by linking again",
+            field="effective_from",
+            extensions={"effective_from": linked_from.isoformat()},
+        )

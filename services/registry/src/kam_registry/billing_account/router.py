@@ -2,6 +2,7 @@ from fastapi import APIRouter, Response, status
 
 from kam_registry.billing_account import service
 from kam_registry.billing_account.schemas import BillingAccountLinkCreate, BillingAccountRead
+from kam_registry.customer.router import CustomerId
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 
@@ -18,7 +19,11 @@ router = APIRouter(prefix="/customers/{customer_id}/billing-accounts", tags=["bi
     },
 )
 async def link_billing_account(
-    customer_id: str, link_in: BillingAccountLinkCreate, session: SessionDep, runtime: RuntimeDep, response: Response
+    customer_id: CustomerId,
+    link_in: BillingAccountLinkCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    response: Response,
 ) -> BillingAccountRead:
     account, changed = await service.link(
         session, customer_id=customer_id, link_in=link_in, outbox=runtime.outbox, clock=runtime.clock

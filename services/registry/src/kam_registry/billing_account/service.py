@@ -2,7 +2,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.billing_account import repository
-from kam_registry.billing_account.exceptions import MoveNotAfterCurrentLink
+from kam_registry.billing_account.exceptions import AlreadyLinkedFromAnotherDate, MoveNotAfterCurrentLink
 from kam_registry.billing_account.models import BillingAccount, BillingAccountLink
 from kam_registry.billing_account.schemas import BillingAccountLinkCreate, BillingAccountRead
 from kam_registry.customer import repository as customers
@@ -17,8 +17,9 @@ async def link(
 ) -> tuple[BillingAccountRead, bool]:
     """Links the account to the customer, moving it in from its current holder if it has one.
 
-    Returns the link and whether anything changed: linking an account to the customer that already holds it
-    is a no-op, so a client may safely retry."""
+    Returns the link and whether anything changed: linking an account to the customer that already holds it,
+    from the same date, is a no-op, so a client may safely retry. From another date it is a conflict: a
+    changed date would re-attribute billing already counted, which the link event cannot express."""
     if await customers.get(session, customer_id) is None:
         raise CustomerNotFound(customer_id)
     now = clock.now()
@@ -26,6 +27,8 @@ async def link(
     previous_customer_id = None
     if current is not None:
         if current.customer_id == customer_id:
+            if link_in.effective_from != current.effective_from:
+                raise AlreadyLinkedFromAnotherDate(link_in.account_no, customer_id, current.effective_from)
             return _read(current), False
         if link_in.effective_from <= current.effective_from:
             raise MoveNotAfterCurrentLink(link_in.account_no, current.effective_from)

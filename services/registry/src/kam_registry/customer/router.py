@@ -1,11 +1,16 @@
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response, status
 
 from kam_registry.customer import service
 from kam_registry.customer.schemas import CustomerCreate, CustomerRead
+from kam_registry.validation import CUSTOMER_ID_MAX, NO_CONTROL_CHARACTERS
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/customers", tags=["customers"])
+
+CustomerId = Annotated[str, Path(min_length=1, max_length=CUSTOMER_ID_MAX, pattern=NO_CONTROL_CHARACTERS)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CustomerRead, responses=error_responses(409, 422))
@@ -18,8 +23,8 @@ async def register_customer(
     return customer
 
 
-@router.get("/{customer_id}", response_model=CustomerRead, responses=error_responses(404))
-async def get_customer(customer_id: str, session: SessionDep, response: Response) -> CustomerRead:
+@router.get("/{customer_id}", response_model=CustomerRead, responses=error_responses(404, 422))
+async def get_customer(customer_id: CustomerId, session: SessionDep, response: Response) -> CustomerRead:
     customer = await service.get(session, customer_id=customer_id)
     response.headers["ETag"] = f'"{customer.version}"'
     return customer

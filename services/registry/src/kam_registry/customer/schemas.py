@@ -4,6 +4,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from kam_registry.customer.uscc import uscc_problem
+from kam_registry.validation import RequestBody
 
 
 def _valid_uscc(code: str | None) -> str | None:
@@ -19,7 +20,7 @@ def _valid_uscc(code: str | None) -> str | None:
 Uscc = Annotated[str | None, AfterValidator(_valid_uscc)]
 
 
-class Contact(BaseModel):
+class Contact(RequestBody):
     name: str = Field(min_length=1, max_length=100)
     role: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=40)
@@ -38,7 +39,7 @@ class Agreement(BaseModel):
         return self
 
 
-class CustomerBase(BaseModel):
+class CustomerBase(RequestBody):
     full_name: str = Field(min_length=1, max_length=200)
     short_name: str | None = Field(default=None, max_length=100)
     industry: str | None = Field(default=None, max_length=50)

@@ -15,7 +15,8 @@ class CustomerView(ReportingModel, table=True):
     __table_args__ = (CheckConstraint(f"tier IN ({', '.join(repr(tier) for tier in TIERS)})", name="tier"),)
 
     customer_id: str = Field(primary_key=True, max_length=64)
-    # Null until customer.registered arrives: tiering's events for a customer may come first.
+    # Null until customer.registered arrives: tiering's events for a customer may come first. Until then the
+    # row only holds their figures for later; reports count registered customers only.
     full_name: str | None = Field(default=None, max_length=200)
     branch: str | None = Field(default=None, max_length=50, index=True)
     county: str | None = Field(default=None, max_length=50)

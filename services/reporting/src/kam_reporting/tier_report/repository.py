@@ -17,15 +17,22 @@ class TierGroup:
 
 
 async def tier_groups(session: AsyncSession, *, branch: str | None = None) -> list[TierGroup]:
-    """Customers, revenue and latest revenue date per tier, split by currency so amounts are never mixed."""
+    """Customers, revenue and latest revenue date per tier, split by currency so amounts are never mixed.
+
+    Only customers the registry has announced count: a row that tiering's events created first holds their
+    figures until customer.registered arrives, and is no customer before."""
     view = customer_view
-    statement = select(
-        view.c.tier,
-        view.c.currency,
-        func.count().label("customers"),
-        func.coalesce(func.sum(view.c.revenue_12m_minor), 0).label("revenue"),
-        func.max(view.c.revenue_as_of).label("as_of"),
-    ).group_by(view.c.tier, view.c.currency)
+    statement = (
+        select(
+            view.c.tier,
+            view.c.currency,
+            func.count().label("customers"),
+            func.coalesce(func.sum(view.c.revenue_12m_minor), 0).label("revenue"),
+            func.max(view.c.revenue_as_of).label("as_of"),
+        )
+        .where(view.c.registered_at.is_not(None))
+        .group_by(view.c.tier, view.c.currency)
+    )
     if branch is not None:
         statement = statement.where(view.c.branch == branch)
     rows = (await session.execute(statement)).all()

@@ -9,6 +9,9 @@ from kam_shared.http import SessionDep
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
+# Printable, any script: PostgreSQL text cannot hold NUL, and no org unit code holds a control character.
+BRANCH = r"^[^\x00-\x1f\x7f]+$"
+
 
 @router.get(
     "/tiers",
@@ -21,7 +24,9 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 async def get_tier_report(
     session: SessionDep,
     output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
-    branch: Annotated[str | None, Query(min_length=1, max_length=50, description="org unit code")] = None,
+    branch: Annotated[
+        str | None, Query(min_length=1, max_length=50, pattern=BRANCH, description="org unit code")
+    ] = None,
 ) -> TierReport | Response:
     report = await service.tier_report(session, branch=branch)
     if output == "csv":

@@ -10,8 +10,9 @@ from kam_shared.db import UtcDateTime
 class Customer(ServiceDeskModel, table=True):
     """The service desk's replica of a customer, fed by the registry's and tiering's events.
 
-    A tier decision can arrive before the registration it follows (they travel on different topics), so
-    the name and branch are unknown until customer.registered arrives."""
+    A tier decision can arrive before the registration it follows (they travel on different topics). It is
+    kept on a row whose registered_at is null: such a row only holds the decision for later and is not a
+    customer the desk serves, until customer.registered fills it in."""
 
     __tablename__ = "customer"
 

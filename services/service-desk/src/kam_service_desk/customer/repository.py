@@ -3,12 +3,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.customer.models import Customer
 
+# A row whose registration has not arrived only holds tier facts for later: it is not a customer yet.
+_REGISTERED = Customer.registered_at.is_not(None)  # type: ignore[union-attr]
 
-async def get(session: AsyncSession, customer_id: str) -> Customer | None:
-    return await session.get(Customer, customer_id)
+
+async def get_registered(session: AsyncSession, customer_id: str) -> Customer | None:
+    query = select(Customer).where(Customer.customer_id == customer_id, _REGISTERED)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_registered_for_share(session: AsyncSession, customer_id: str) -> Customer | None:
+    """The customer, locked against a tier change until this transaction ends; other readers are not blocked.
+
+    PostgreSQL's FOR SHARE waits for a tier change holding FOR UPDATE and then reads the row it committed."""
+    query = (
+        select(Customer)
+        .where(Customer.customer_id == customer_id, _REGISTERED)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def get_for_update(session: AsyncSession, customer_id: str) -> Customer | None:
+    """The row, registered or only holding early tier facts, locked until this transaction ends."""
     return (
         await session.execute(select(Customer).where(Customer.customer_id == customer_id).with_for_update())
     ).scalar_one_or_none()

@@ -1,13 +1,20 @@
+from typing import cast
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.customer import repository
+from kam_service_desk.customer.exceptions import CustomerNotKnown
 from kam_service_desk.customer.models import Customer
+from kam_service_desk.customer.schemas import ServiceLevelRead, TicketTypeTerms
+from kam_service_desk.sla.policy import initial_level, priority_for, targets_for
 from kam_service_desk.ticket import service as tickets
+from kam_service_desk.ticket.schemas import TicketType
 from kam_shared.clock import Clock
-from kam_shared.events.catalog import CustomerRegistered, TierChanged
+from kam_shared.events.catalog import CustomerRegistered, Tier, TierChanged
 
 
 async def record_registration(session: AsyncSession, *, event: CustomerRegistered, clock: Clock) -> None:
+    """Makes the customer known; tier facts that arrived before the registration stay and now count."""
     customer = await repository.get_for_update(session, event.customer_id)
     if customer is None:
         customer = Customer(customer_id=event.customer_id, updated_at=clock.now())
@@ -19,7 +26,10 @@ async def record_registration(session: AsyncSession, *, event: CustomerRegistere
 
 
 async def record_tier_change(session: AsyncSession, *, event: TierChanged, clock: Clock) -> bool:
-    """Applies the decision unless a newer one is already stored; returns whether it was applied."""
+    """Applies the decision unless a newer one is already stored; returns whether it was applied.
+
+    A decision about a customer whose registration has not arrived (the two travel on different topics) is
+    held on a row that is not a customer yet: nothing serves it until customer.registered makes it one."""
     customer = await repository.get_for_update(session, event.customer_id)
     if customer is None:
         customer = Customer(customer_id=event.customer_id, updated_at=clock.now())
@@ -31,3 +41,22 @@ async def record_tier_change(session: AsyncSession, *, event: TierChanged, clock
     await repository.add(session, customer)
     await tickets.tighten_open_tickets(session, change=event, clock=clock)
     return True
+
+
+async def service_level(session: AsyncSession, *, customer_id: str) -> ServiceLevelRead:
+    customer = await repository.get_registered(session, customer_id)
+    if customer is None:
+        raise CustomerNotKnown(customer_id)
+    tier = cast(Tier, customer.tier)
+    terms = []
+    for ticket_type in TicketType:
+        targets = targets_for(tier=tier, ticket_type=ticket_type.value)
+        terms.append(
+            TicketTypeTerms(
+                type=ticket_type.value,
+                first_response_minutes=int(targets.first_response.total_seconds() // 60),
+                resolution_minutes=int(targets.resolution.total_seconds() // 60),
+                starting_level=initial_level(tier=tier, ticket_type=ticket_type.value),
+            )
+        )
+    return ServiceLevelRead(customer_id=customer_id, tier=tier, priority=priority_for(tier).value, terms=terms)

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from kam_shared.errors import InvalidInput, NotFound
+from kam_shared.errors import Conflict, InvalidInput, NotFound
 
 
 class TicketNotFound(NotFound):
@@ -9,9 +9,20 @@ class TicketNotFound(NotFound):
         self.ticket_id = ticket_id
 
 
-class UnknownCustomer(InvalidInput):
-    def __init__(self, customer_id: str) -> None:
-        super().__init__(f"customer {customer_id} is not known to the service desk", field="customer_id")
+class CustomerNotYetKnown(Conflict):
+    """The registry may have registered the customer a moment ago: the desk learns of it through the bus."""
+
+    slug = "customer-not-yet-known"
+    RETRY_AFTER_S = 1
+
+    def __init__(self, customer_id: str, waited_s: float) -> None:
+        super().__init__(
+            f"customer {customer_id} is not known to the service desk (yet: waited {waited_s:g} s for its "
+            "registration to arrive); retry shortly, or check the id if the customer was not just registered",
+            field="customer_id",
+            headers={"Retry-After": str(self.RETRY_AFTER_S)},
+            extensions={"customer_id": customer_id},
+        )
         self.customer_id = customer_id
 
 

@@ -1,33 +1,55 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
+from kam_service_desk.customer.arrival import RegistrationWait
 from kam_service_desk.ticket import service
 from kam_service_desk.ticket.schemas import TicketCreate, TicketPage, TicketRead, TicketStatus
+from kam_service_desk.validation import ID_MAX, NO_CONTROL_CHARACTERS
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
+TicketId = Annotated[str, Path(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)]
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=TicketRead, responses=error_responses(422))
+_OPEN_ERRORS = error_responses(409, 422)
+_OPEN_ERRORS[409] = {
+    **_OPEN_ERRORS[409],
+    "description": "customer-not-yet-known: the customer has not reached the service desk (yet)",
+    "headers": {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}},
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TicketRead,
+    responses=_OPEN_ERRORS,
+    description="A customer the registry has just registered may take a moment to reach the service desk: the "
+    "request waits for it up to `customer_wait_s` (2 s by default), then answers 409 with the problem type "
+    "`urn:kam:problem:customer-not-yet-known` and a `Retry-After` header.",
+)
 async def open_ticket(
     ticket_in: TicketCreate, session: SessionDep, runtime: RuntimeDep, request: Request, response: Response
 ) -> TicketRead:
-    ticket = await service.open_ticket(session, ticket_in=ticket_in, outbox=runtime.outbox, clock=runtime.clock)
+    registration = RegistrationWait(runtime.sessions, runtime.settings.customer_wait_s)
+    ticket = await service.open_ticket(
+        session, ticket_in=ticket_in, outbox=runtime.outbox, clock=runtime.clock, registration=registration
+    )
     response.headers["Location"] = str(request.url_for("get_ticket", ticket_id=ticket.id))
     return ticket
 
 
-@router.get("/{ticket_id}", response_model=TicketRead, responses=error_responses(404))
-async def get_ticket(ticket_id: str, session: SessionDep) -> TicketRead:
+@router.get("/{ticket_id}", response_model=TicketRead, responses=error_responses(404, 422))
+async def get_ticket(ticket_id: TicketId, session: SessionDep) -> TicketRead:
     return await service.get(session, ticket_id=ticket_id)
 
 
 @router.get("", response_model=TicketPage, responses=error_responses(422))
 async def list_tickets(
     session: SessionDep,
-    customer_id: Annotated[str | None, Query(max_length=36)] = None,
+    customer_id: Annotated[str | None, Query(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)] = None,
     status_: Annotated[TicketStatus | None, Query(alias="status")] = None,
     level: Annotated[int | None, Query(ge=0, le=3)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

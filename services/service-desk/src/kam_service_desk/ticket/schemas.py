@@ -5,6 +5,7 @@ from typing import get_args
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from kam_service_desk.sla.policy import Priority
+from kam_service_desk.validation import RequestBody
 from kam_shared.events import catalog
 
 # The wire values are the shared contract's; the enums give them names in this service's code and OpenAPI.
@@ -24,7 +25,7 @@ class TicketStatus(StrEnum):
 FINISHED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
 
 
-class TicketBase(BaseModel):
+class TicketBase(RequestBody):
     customer_id: str = Field(min_length=1, max_length=36)
     type: TicketType
     channel: Channel

@@ -8,9 +8,10 @@ from typing import cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.customer import repository as customers
+from kam_service_desk.customer.arrival import RegistrationWait
 from kam_service_desk.sla import policy
 from kam_service_desk.ticket import repository
-from kam_service_desk.ticket.exceptions import InvalidCursor, ReceivedInFuture, TicketNotFound, UnknownCustomer
+from kam_service_desk.ticket.exceptions import CustomerNotYetKnown, InvalidCursor, ReceivedInFuture, TicketNotFound
 from kam_service_desk.ticket.models import Ticket, TicketTimelineEntry
 from kam_service_desk.ticket.schemas import (
     FINISHED_STATUSES,
@@ -21,6 +22,7 @@ from kam_service_desk.ticket.schemas import (
     TicketSummary,
     TimelineEntryRead,
 )
+from kam_service_desk.validation import ID_MAX, NUL
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import TicketOpened, Tier, TierChanged
 from kam_shared.messaging.outbox import Outbox
@@ -29,14 +31,29 @@ from kam_shared.messaging.outbox import Outbox
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
-async def open_ticket(session: AsyncSession, *, ticket_in: TicketCreate, outbox: Outbox, clock: Clock) -> TicketRead:
-    customer = await customers.get(session, ticket_in.customer_id)
-    if customer is None:
-        raise UnknownCustomer(ticket_in.customer_id)
+async def open_ticket(
+    session: AsyncSession,
+    *,
+    ticket_in: TicketCreate,
+    outbox: Outbox,
+    clock: Clock,
+    registration: RegistrationWait | None = None,
+) -> TicketRead:
+    """Opens a ticket with the targets of the customer's tier.
+
+    With `registration`, a customer the desk does not know yet is first waited for (before this transaction
+    reads anything, so it holds no lock meanwhile); without, it is refused at once."""
     now = clock.now()
     received_at = (ticket_in.received_at or now).astimezone(UTC)
     if received_at > now + FUTURE_TOLERANCE:
         raise ReceivedInFuture(received_at, now)
+    if registration is not None:
+        await registration.until_registered(ticket_in.customer_id)
+    # Locked so that a promotion being applied now either finishes first (and this ticket reads the new tier)
+    # or waits until this ticket is stored (and tightens it): without it the ticket keeps the old targets.
+    customer = await customers.get_registered_for_share(session, ticket_in.customer_id)
+    if customer is None:
+        raise CustomerNotYetKnown(ticket_in.customer_id, registration.within_s if registration else 0)
     tier = cast(Tier, customer.tier)
     due = policy.due_times(tier=tier, ticket_type=ticket_in.type, received_at=received_at)
     ticket = Ticket(
@@ -175,9 +192,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created_at, ticket_id = raw.split("|", 1)
         at = datetime.fromisoformat(created_at)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        # An instant at the edge of the calendar overflows once moved to UTC for the query.
+        at = at.astimezone(UTC) if at.tzinfo is not None else None
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
         raise InvalidCursor() from None
-    if at.tzinfo is None or not ticket_id:
+    if at is None or not ticket_id or len(ticket_id) > ID_MAX or NUL in ticket_id:
         raise InvalidCursor()
     return at, ticket_id
 

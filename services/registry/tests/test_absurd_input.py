@@ -1,0 +1,65 @@
+"""Absurd input is refused with a 422 naming what is wrong, never a server error (run on PostgreSQL too: it
+cannot store NUL, where SQLite can)."""
+
+import pytest
+
+from .conftest import customer_in  # noqa: TID252
+
+LONG = "x" * 10_000
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"full_name": "Harbour\x00Logistics"}, "full_name"),
+        ({"short_name": "\x00"}, "short_name"),
+        ({"address": "1 Harbour Road\x00"}, "address"),
+        ({"contacts": [{"name": "Li\x00Wei"}]}, "contacts"),
+        ({"full_name": LONG}, "full_name"),
+        ({"full_name": 12345}, "full_name"),
+        ({"branch": ["XM01"]}, "branch"),
+        ({"important": "perhaps"}, "important"),
+        ({"contacts": [{"name": "Li Wei"}] * 51}, "contacts"),
+        ({"agreement": {"signed_on": "2026-02-30"}}, "agreement.signed_on"),
+    ],
+)
+async def test_an_absurd_customer_is_refused_naming_the_field(client, overrides, field):
+    response = await client.post("/v1/customers", json=customer_in(**overrides))
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+
+
+async def test_a_name_in_any_script_is_accepted(client):
+    response = await client.post("/v1/customers", json=customer_in(full_name="厦门港口物流有限公司 🚚", uscc=None))
+
+    assert response.status_code == 201, response.text
+    assert response.json()["full_name"] == "厦门港口物流有限公司 🚚"
+
+
+@pytest.mark.parametrize("customer_id", [LONG, "a%00b", "%00", "a%0Ab"])
+async def test_an_absurd_customer_id_in_the_path_is_refused(client, customer_id):
+    read = await client.get(f"/v1/customers/{customer_id}")
+    linked = await client.post(
+        f"/v1/customers/{customer_id}/billing-accounts", json={"account_no": "A-1", "effective_from": "2026-01-01"}
+    )
+
+    assert (read.status_code, linked.status_code) == (422, 422), (read.text, linked.text)
+    assert read.json()["errors"][0]["field"] == "customer_id"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"account_no": "A\x00", "effective_from": "2026-01-01"}, "account_no"),
+        ({"account_no": LONG, "effective_from": "2026-01-01"}, "account_no"),
+        ({"account_no": 42, "effective_from": "2026-01-01"}, "account_no"),
+        ({"account_no": "A-1", "effective_from": "+10000-01-01"}, "effective_from"),
+        ({"account_no": "A-1", "effective_from": -1}, "effective_from"),
+    ],
+)
+async def test_an_absurd_link_is_refused_naming_the_field(client, customer_id, body, field):
+    response = await client.post(f"/v1/customers/{customer_id}/billing-accounts", json=body)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
