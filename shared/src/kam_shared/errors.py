@@ -87,6 +87,11 @@ class Forbidden(DomainError):
     slug = "forbidden"
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    slug = "unsupported-media-type"
+
+
 class TooManyRequests(DomainError):
     status = 429
     slug = "too-many-requests"
@@ -235,6 +240,7 @@ __all__ = [
     "Problem",
     "TooManyRequests",
     "Unauthorized",
+    "UnsupportedMediaType",
     "error_responses",
     "install_error_handlers",
     "problem_response",
