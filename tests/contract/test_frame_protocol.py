@@ -175,3 +175,10 @@ def test_cors_origins_come_from_the_service_prefix_or_the_plain_name(monkeypatch
     monkeypatch.delenv("KAM_CORS_ORIGINS")
     monkeypatch.delenv("KAM_SERVICE_DESK_CORS_ORIGINS")
     assert ServiceSettings().cors_origins == []
+
+
+async def test_a_body_that_is_not_utf8_is_a_422_like_malformed_json(service_desk):
+    async with await service_desk() as client:
+        response = await client.post("/v1/tickets", content=b"\xff\xfe{", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "body", "reason": "JSON text must be UTF-8"}]
