@@ -80,7 +80,11 @@ async def require_json_body(request: Request) -> None:
         return
     if "content-type" not in request.headers and not await request.body():
         return  # no body at all: the route's own validation says what is missing
-    raise UnsupportedMediaType("this route takes application/json", headers={"Accept-Post": "application/json"})
+    # RFC 9110 15.5.16: say what is accepted (Accept-Post, RFC 5789's Accept-Patch; PUT has no such header).
+    advertise = {"POST": "Accept-Post", "PATCH": "Accept-Patch"}.get(request.method)
+    raise UnsupportedMediaType(
+        "this route takes application/json", headers={advertise: "application/json"} if advertise else None
+    )
 
 
 def create_service_app(
