@@ -13,9 +13,10 @@ async def test_the_demo_fills_an_empty_suite_once(tmp_path):
     app = create_suite_app(tmp_path / "data", API_KEY)
     async with running(app, API_KEY) as client:
         await load_demo(app, API_KEY)
-        totals = await eventually(lambda: _all_reported(client), timeout=30, what="demo customers reported")
-        assert totals["revenue_12m_minor"] > 0
-        tickets = (await client.get("/service-desk/v1/tickets")).json()["items"]
+        # Reporting learns of customers and of their revenue through different events: wait for both.
+        totals = await eventually(lambda: _reported_with_revenue(client), timeout=60, what="demo revenue reported")
+        assert totals["customers"] == len(CUSTOMERS) and totals["revenue_12m_minor"] > 0
+        tickets = await eventually(lambda: _tickets(client, 3), timeout=60, what="demo tickets listed")
         assert len(tickets) == 3
 
         await load_demo(app, API_KEY)  # a second start with --demo adds nothing
@@ -28,6 +29,11 @@ async def test_the_demo_fills_an_empty_suite_once(tmp_path):
             await count.close()
 
 
-async def _all_reported(client) -> dict | None:
+async def _reported_with_revenue(client) -> dict | None:
     totals = (await client.get("/reporting/v1/reports/tiers")).json()["totals"]
-    return totals if totals["customers"] == len(CUSTOMERS) else None
+    return totals if totals["customers"] == len(CUSTOMERS) and totals["revenue_12m_minor"] > 0 else None
+
+
+async def _tickets(client, count: int) -> list | None:
+    tickets = (await client.get("/service-desk/v1/tickets")).json()["items"]
+    return tickets if len(tickets) >= count else None

@@ -11,7 +11,12 @@ from kam_shared.errors import Unauthorized
 
 ALL_SCOPES = frozenset({"*"})
 
-_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key issued to a partner or tool")
+_api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="ApiKey",
+    auto_error=False,
+    description="API key issued to a partner or tool",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,13 @@
 The plain names of the distributed deployment (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, KAM_ADMIN_API_KEY)
 are read too, below the prefixed ones, so one container needs no prefix and one host can run several."""
 
+import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 _PLAIN_NAMES = {
     "database_url": "DATABASE_URL",
@@ -17,6 +18,7 @@ _PLAIN_NAMES = {
     "admin_api_key": "KAM_ADMIN_API_KEY",
     "data_dir": "KAM_DATA_DIR",
     "log_level": "KAM_LOG_LEVEL",
+    "cors_origins": "KAM_CORS_ORIGINS",
 }
 
 
@@ -43,12 +45,25 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Path("data")
     log_level: str = "INFO"
     migrate_on_start: bool = True
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="origins whose browser pages may call the API, comma-separated (`*` for any); none: CORS off",
+    )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
     consumer_max_records: int = Field(default=500, ge=1)
     outbox_retention_days: float = Field(default=7, gt=0, description="how long sent outbox rows are kept")
     inbox_retention_days: float = Field(default=30, gt=0, description="how long processed event ids are remembered")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @classmethod
     def settings_customise_sources(

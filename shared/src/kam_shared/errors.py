@@ -87,6 +87,11 @@ class Forbidden(DomainError):
     slug = "forbidden"
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    slug = "unsupported-media-type"
+
+
 class TooManyRequests(DomainError):
     status = 429
     slug = "too-many-requests"
@@ -199,6 +204,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI's "error parsing the body": bytes that are no JSON text at all, said like malformed JSON.
+            return problem_response(
+                422,
+                "the request is not valid",
+                slug="invalid-input",
+                errors=[FieldError("body", "JSON text must be UTF-8")],
+            )
         detail = exc.detail if isinstance(exc.detail, str) else None
         return problem_response(
             exc.status_code, detail, slug=_STATUS_SLUGS.get(exc.status_code), headers=getattr(exc, "headers", None)
@@ -235,6 +248,7 @@ __all__ = [
     "Problem",
     "TooManyRequests",
     "Unauthorized",
+    "UnsupportedMediaType",
     "error_responses",
     "install_error_handlers",
     "problem_response",

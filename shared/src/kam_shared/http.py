@@ -1,18 +1,22 @@
-"""The HTTP frame every service shares: lifespan, health, metrics, auth on /v1, body limits, the request transaction."""
+"""The HTTP frame every service shares: lifespan, health, metrics, auth on /v1, body limits, JSON only, CORS,
+HEAD wherever GET is, offline API documentation and the request transaction."""
 
-import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.auth import ApiKeyStore, current_principal
-from kam_shared.errors import install_error_handlers, problem_response
+from kam_shared.errors import UnsupportedMediaType, install_error_handlers
 from kam_shared.guards import InputGuardMiddleware
+from kam_shared.http_middleware import BodyLimitMiddleware, HeadMiddleware, MetricsMiddleware
+from kam_shared.openapi import install_docs, install_openapi
 from kam_shared.runtime import ServiceRuntime
 
 
@@ -37,12 +41,21 @@ RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_of)]
 health_router = APIRouter(tags=["operations"])
 
 
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str] = Field(description="each dependency (database, bus) and `ok` or what is wrong")
+
+
 @health_router.get("/healthz")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@health_router.get("/readyz")
+@health_router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"description": "a dependency is not ready; `checks` says which", "model": Readiness}},
+)
 async def readyz(request: Request) -> JSONResponse:
     checks = await runtime_of(request).readiness()
     ready = all(value == "ok" for value in checks.values())
@@ -56,89 +69,23 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(runtime_of(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-class BodyLimitMiddleware:
-    """413 for bodies over the limit, whether announced by Content-Length or streamed without one."""
-
-    def __init__(self, app: Any, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, receive, send)
-            return
-        messages = []
-        size = 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                await self._too_large(scope, receive, send)
-                return
-            if not message.get("more_body", False):
-                break
-        replay = iter(messages)
-
-        async def replay_receive() -> dict:
-            try:
-                return next(replay)
-            except StopIteration:
-                return await receive()
-
-        await self.app(scope, replay_receive, send)
-
-    async def _too_large(self, scope: dict, receive: Any, send: Any) -> None:
-        response = problem_response(
-            413,
-            f"request body exceeds {self.max_bytes} bytes",
-            slug="content-too-large",
-            headers={"Connection": "close"},
-        )
-        await response(scope, receive, send)
+def _is_json(content_type: str | None) -> bool:
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
-class MetricsMiddleware:
-    def __init__(self, app: Any, runtime: ServiceRuntime) -> None:
-        self.app = app
-        self.runtime = runtime
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: dict) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            template = _route_template(scope)
-            metrics = self.runtime.metrics
-            metrics.requests.labels(scope["method"], template, str(status)).inc()
-            metrics.request_seconds.labels(scope["method"], template).observe(time.perf_counter() - started)
-
-
-def _route_template(scope: dict) -> str:
-    """The path with its parameters named, not valued, so metrics keep one series per route."""
-    if scope.get("route") is None:
-        return "unmatched"
-    path = scope["path"]
-    for name, value in scope.get("path_params", {}).items():
-        path = path.replace(f"/{value}", f"/{{{name}}}", 1)
-    return path
+async def require_json_body(request: Request) -> None:
+    """415 when a route that takes JSON is sent something else (or a body without a content type)."""
+    route = request.scope.get("route")
+    if getattr(route, "body_field", None) is None or _is_json(request.headers.get("content-type")):
+        return
+    if "content-type" not in request.headers and not await request.body():
+        return  # no body at all: the route's own validation says what is missing
+    # RFC 9110 15.5.16: say what is accepted (Accept-Post, RFC 5789's Accept-Patch; PUT has no such header).
+    advertise = {"POST": "Accept-Post", "PATCH": "Accept-Patch"}.get(request.method)
+    raise UnsupportedMediaType(
+        "this route takes application/json", headers={advertise: "application/json"} if advertise else None
+    )
 
 
 def create_service_app(
@@ -152,16 +99,38 @@ def create_service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    settings = runtime.settings
+    app = FastAPI(
+        title=title, description=description, version=version, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.runtime = runtime
     install_error_handlers(app)
-    admin_key = runtime.settings.admin_api_key
+    install_openapi(app)
+    install_docs(app)
+    admin_key = settings.admin_api_key
     app.state.api_keys = ApiKeyStore(admin_key.get_secret_value() if admin_key else None)
-    # Added first, so it runs inside the body limit: it reads bodies already bounded.
+    # add_middleware wraps what is there: the last added runs first. Metrics see every answer, HEAD included.
+    # The input guard runs inside the body limit, so the bodies it reads are already bounded.
     app.add_middleware(InputGuardMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
-    app.add_middleware(MetricsMiddleware, runtime=runtime)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    add_cors(app, settings.cors_origins)
+    app.add_middleware(HeadMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, routes=lambda: app.routes)
     app.include_router(health_router)
     for router in routers:
-        app.include_router(router, prefix="/v1", dependencies=[Depends(current_principal)])
+        app.include_router(router, prefix="/v1", dependencies=[Depends(current_principal), Depends(require_json_body)])
     return app
+
+
+def add_cors(app: FastAPI, origins: Sequence[str]) -> None:
+    """Browsers on these origins may call the API (off when none is configured)."""
+    if not origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(origins),
+        allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["X-API-Key", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key"],
+        expose_headers=["ETag", "Location", "Retry-After"],
+        max_age=600,
+    )

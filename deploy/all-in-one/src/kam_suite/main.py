@@ -22,8 +22,10 @@ from kam_reporting.main import create_app as create_reporting
 from kam_service_desk.config import ServiceDeskSettings
 from kam_service_desk.main import create_app as create_service_desk
 from kam_shared.clock import Clock
+from kam_shared.http_middleware import HeadMiddleware
 from kam_shared.messaging.inprocess import InProcessTransport
 from kam_shared.messaging.transport import Transport
+from kam_shared.openapi import install_docs
 from kam_tiering.config import TieringSettings
 from kam_tiering.main import create_app as create_tiering
 
@@ -71,9 +73,16 @@ def create_suite_app(
                 demo_task.cancel()
 
     app = FastAPI(
-        title="KAM Suite", description="Key-account management for carriers, all in one process.", lifespan=lifespan
+        title="KAM Suite",
+        description="Key-account management for carriers, all in one process.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = apps
+    install_docs(app)
+    # The services answer HEAD themselves; this is for the suite's own pages (/, /healthz).
+    app.add_middleware(HeadMiddleware)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -5,7 +5,7 @@ reusing an id had its event dropped. Entries recorded before keep the source '' 
 from any source (kam_shared.messaging.tables.LEGACY_SOURCE).
 
 Revision ID: 1e652d0902e6
-Revises: ba2a395c81e7
+Revises: 5e1d7c3a9b20
 Create Date: 2026-11-26 00:45:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '1e652d0902e6'
-down_revision: Union[str, Sequence[str], None] = 'ba2a395c81e7'
+down_revision: Union[str, Sequence[str], None] = '5e1d7c3a9b20'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
