@@ -3,6 +3,7 @@
 import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 
 from kam_shared.errors import Conflict, NotFound, install_error_handlers
 
@@ -90,3 +91,39 @@ async def test_an_unexpected_failure_is_a_500_problem_that_does_not_leak_interna
     assert response.status_code == 500
     assert response.json()["type"] == "urn:kam:problem:internal-error"
     assert "secret" not in response.text
+
+
+class _Refused(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"refused with {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+def app_failing_in_the_database(sqlstate: str) -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/store")
+    async def store() -> None:
+        raise DBAPIError("INSERT ...", {"name": "secret value"}, _Refused(sqlstate))
+
+    return app
+
+
+async def test_a_value_the_database_refuses_as_data_is_a_422_without_the_statement_or_the_value():
+    transport = httpx.ASGITransport(app=app_failing_in_the_database("22021"), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/store")
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == "a value in the request cannot be stored (SQLSTATE 22021)"
+    assert "secret" not in response.text and "INSERT" not in response.text
+
+
+async def test_any_other_database_failure_stays_a_500():
+    transport = httpx.ASGITransport(app=app_failing_in_the_database("40001"), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/store")
+
+    assert response.status_code == 500
+    assert response.json()["type"] == "urn:kam:problem:internal-error"

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -217,10 +218,29 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, detail, slug=_STATUS_SLUGS.get(exc.status_code), headers=getattr(exc, "headers", None)
         )
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The last net under the models' own checks: a value the database refuses as data (SQLSTATE class 22:
+        # a character it cannot hold, a number out of range) is the request's fault, not the server's.
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+            log.warning(
+                "the database refused a value of a request",
+                extra={"method": request.method, "path": request.url.path, "sqlstate": sqlstate},
+            )
+            return problem_response(
+                422, f"a value in the request cannot be stored (SQLSTATE {sqlstate})", slug="invalid-input"
+            )
+        return _internal_error(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc, extra={"method": request.method, "path": request.url.path})
-        return problem_response(500, "an unexpected error occurred; it has been logged", slug="internal-error")
+        return _internal_error(request, exc)
+
+
+def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc, extra={"method": request.method, "path": request.url.path})
+    return problem_response(500, "an unexpected error occurred; it has been logged", slug="internal-error")
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

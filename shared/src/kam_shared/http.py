@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.auth import ApiKeyStore, current_principal
 from kam_shared.errors import UnsupportedMediaType, install_error_handlers
-from kam_shared.guards import InputGuardMiddleware
 from kam_shared.http_middleware import BodyLimitMiddleware, HeadMiddleware, MetricsMiddleware
 from kam_shared.openapi import install_docs, install_openapi
 from kam_shared.runtime import ServiceRuntime
@@ -110,8 +109,6 @@ def create_service_app(
     admin_key = settings.admin_api_key
     app.state.api_keys = ApiKeyStore(admin_key.get_secret_value() if admin_key else None)
     # add_middleware wraps what is there: the last added runs first. Metrics see every answer, HEAD included.
-    # The input guard runs inside the body limit, so the bodies it reads are already bounded.
-    app.add_middleware(InputGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     add_cors(app, settings.cors_origins)
     app.add_middleware(HeadMiddleware)

@@ -12,8 +12,11 @@ from pydantic import (
     Field,
     StrictInt,
     StringConstraints,
+    field_validator,
     model_validator,
 )
+
+from kam_shared.validation import refuse_nul
 
 
 class Topics:
@@ -67,6 +70,12 @@ BusinessDate = Annotated[date, BeforeValidator(_date_written_as_text), AfterVali
 
 class Event(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    # An event that validates can be stored by every consumer: PostgreSQL text cannot hold NUL.
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return refuse_nul(value)
 
     TYPE: ClassVar[str]
     TOPIC: ClassVar[str]

@@ -4,9 +4,10 @@ from fastapi import APIRouter, Path, Request, Response, status
 
 from kam_registry.customer import service
 from kam_registry.customer.schemas import CustomerCreate, CustomerRead
-from kam_registry.validation import CUSTOMER_ID_MAX, NO_CONTROL_CHARACTERS
+from kam_registry.validation import CUSTOMER_ID_MAX
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
+from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 

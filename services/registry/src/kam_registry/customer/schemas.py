@@ -4,7 +4,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from kam_registry.customer.uscc import uscc_problem
-from kam_registry.validation import RequestBody
+from kam_shared.validation import RequestBody
 
 
 def _valid_uscc(code: str | None) -> str | None:

@@ -4,9 +4,10 @@ from fastapi import APIRouter, Path
 
 from kam_service_desk.customer import service
 from kam_service_desk.customer.schemas import ServiceLevelRead
-from kam_service_desk.validation import ID_MAX, NO_CONTROL_CHARACTERS
+from kam_service_desk.validation import ID_MAX
 from kam_shared.errors import error_responses
 from kam_shared.http import SessionDep
+from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/customers/{customer_id}", tags=["customers"])
 

@@ -5,9 +5,10 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from kam_service_desk.customer.arrival import RegistrationWait
 from kam_service_desk.ticket import service
 from kam_service_desk.ticket.schemas import TicketCreate, TicketPage, TicketRead, TicketStatus
-from kam_service_desk.validation import ID_MAX, NO_CONTROL_CHARACTERS
+from kam_service_desk.validation import ID_MAX
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
+from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 

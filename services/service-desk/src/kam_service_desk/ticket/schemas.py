@@ -5,8 +5,8 @@ from typing import get_args
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from kam_service_desk.sla.policy import Priority
-from kam_service_desk.validation import RequestBody
 from kam_shared.events import catalog
+from kam_shared.validation import RequestBody
 
 # The wire values are the shared contract's; the enums give them names in this service's code and OpenAPI.
 TicketType = StrEnum("TicketType", {value.upper(): value for value in get_args(catalog.TicketType)})

@@ -22,10 +22,11 @@ from kam_service_desk.ticket.schemas import (
     TicketSummary,
     TimelineEntryRead,
 )
-from kam_service_desk.validation import ID_MAX, NUL
+from kam_service_desk.validation import ID_MAX
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import TicketOpened, Tier, TierChanged
 from kam_shared.messaging.outbox import Outbox
+from kam_shared.validation import NUL
 
 # Clocks of the caller and of this service disagree a little; a received_at slightly ahead is not an error.
 FUTURE_TOLERANCE = timedelta(minutes=5)
