@@ -56,6 +56,12 @@ class Metrics:
             ["consumer"],
             registry=self.registry,
         )
+        self.events_skipped = Counter(
+            "kam_events_skipped_total",
+            "Events of types a consumer does not handle, passed over without decoding their data",
+            ["consumer", "type"],
+            registry=self.registry,
+        )
         self.dead_letters = Counter(
             "kam_dead_letters_total",
             "Messages sent to a dead-letter topic",

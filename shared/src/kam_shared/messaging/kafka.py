@@ -1,13 +1,19 @@
-"""The distributed bus: Kafka through aiokafka. Acks from all replicas, explicit topics, manual offset commits."""
+"""The distributed bus: Kafka through aiokafka. Acks from all replicas, explicit topics, manual offset commits.
+
+A broker can lose its topics (a rebuilt cluster, a broker keeping them in memory restarted). Created topics are
+therefore trusted only for `topic_check_interval_s`, and forgotten at once when a send fails or the metadata
+lacks them: the next send or subscription creates them again, with our partition count rather than whatever
+auto-creation would pick. Consumers refresh metadata every `metadata_max_age_ms` to follow partition changes."""
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, UnknownTopicOrPartitionError
 
 from kam_shared.messaging.transport import IncomingRecord, OutgoingRecord, TransportError, last_offsets
 
@@ -27,6 +33,8 @@ class KafkaTransport:
         request_timeout_ms: int = 15000,
         session_timeout_ms: int = 10000,
         enable_idempotence: bool = False,
+        metadata_max_age_ms: int = 30000,
+        topic_check_interval_s: float = 30.0,
     ) -> None:
         self._bootstrap = bootstrap_servers
         self._client_id = client_id
@@ -35,8 +43,11 @@ class KafkaTransport:
         self._request_timeout_ms = request_timeout_ms
         self._session_timeout_ms = session_timeout_ms
         self._enable_idempotence = enable_idempotence
+        self._metadata_max_age_ms = metadata_max_age_ms
+        self._topic_check_interval_s = topic_check_interval_s
         self._producer: AIOKafkaProducer | None = None
-        self._ensured: set[str] = set()
+        # topic -> when (monotonic) it was last seen to exist or created.
+        self._ensured: dict[str, float] = {}
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -61,6 +72,7 @@ class KafkaTransport:
                     enable_idempotence=self._enable_idempotence,
                     linger_ms=5,
                     request_timeout_ms=self._request_timeout_ms,
+                    metadata_max_age_ms=self._metadata_max_age_ms,
                 )
                 try:
                     await producer.start()
@@ -74,13 +86,25 @@ class KafkaTransport:
         try:
             producer = await self._connected_producer()
             async with asyncio.timeout(5):
-                await producer.client.fetch_all_metadata()
+                metadata = await producer.client.fetch_all_metadata()
         except (TransportError, KafkaError, TimeoutError, OSError):
             return False
+        self.forget_topics(set(self._ensured) - set(metadata.topics()))
         return True
 
-    async def ensure_topics(self, topics: Iterable[str]) -> None:
-        wanted = [topic for topic in dict.fromkeys(topics) if topic not in self._ensured]
+    def forget_topics(self, topics: Iterable[str] | None = None) -> None:
+        """Checks these topics (all when None) again before the next use."""
+        if topics is None:
+            self._ensured.clear()
+            return
+        for topic in topics:
+            self._ensured.pop(topic, None)
+
+    async def ensure_topics(self, topics: Iterable[str], *, recheck: bool = False) -> None:
+        fresh_after = time.monotonic() - self._topic_check_interval_s
+        wanted = [
+            topic for topic in dict.fromkeys(topics) if recheck or self._ensured.get(topic, float("-inf")) < fresh_after
+        ]
         if not wanted:
             return
         admin = AIOKafkaAdminClient(
@@ -112,7 +136,8 @@ class KafkaTransport:
             raise TransportError(f"cannot create topics {wanted}: {exc!r}") from exc
         finally:
             await admin.close()
-        self._ensured.update(wanted)
+        now = time.monotonic()
+        self._ensured.update(dict.fromkeys(wanted, now))
 
     async def send(self, records: Sequence[OutgoingRecord]) -> int:
         if not records:
@@ -127,14 +152,20 @@ class KafkaTransport:
                 )
         except KafkaError as exc:
             log.warning("kafka send failed", extra={"error": repr(exc)})
+            if isinstance(exc, UnknownTopicOrPartitionError):
+                self.forget_topics(record.topic for record in records)
         results = await asyncio.gather(*futures, return_exceptions=True)
         acknowledged = 0
         for result in results:
             if isinstance(result, BaseException):
                 log.warning("kafka did not acknowledge a record", extra={"error": repr(result)})
+                if isinstance(result, UnknownTopicOrPartitionError):
+                    self.forget_topics(record.topic for record in records)
                 break
             acknowledged += 1
         if acknowledged == 0:
+            # Whatever took the broker away may have taken its topics too.
+            self.forget_topics()
             await self._drop_producer()
             raise TransportError("Kafka acknowledged none of the records")
         return acknowledged
@@ -158,7 +189,8 @@ class KafkaSubscriber:
         self._consumer: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
-        await self._transport.ensure_topics(self._topics)
+        # A subscription is (re)built after a failure, which may have been the broker losing its topics.
+        await self._transport.ensure_topics(self._topics, recheck=True)
         consumer = AIOKafkaConsumer(
             *self._topics,
             bootstrap_servers=self._transport._bootstrap,
@@ -169,6 +201,7 @@ class KafkaSubscriber:
             session_timeout_ms=self._transport._session_timeout_ms,
             heartbeat_interval_ms=max(100, self._transport._session_timeout_ms // 10),
             request_timeout_ms=self._transport._request_timeout_ms + 25000,
+            metadata_max_age_ms=self._transport._metadata_max_age_ms,
         )
         try:
             await consumer.start()
@@ -211,6 +244,31 @@ class KafkaSubscriber:
                 )
         return records
 
+    def pause(self, topic: str, partition: int, offset: int) -> None:
+        assert self._consumer is not None, "subscriber not started"
+        tp = TopicPartition(topic, partition)
+        if tp in self._consumer.assignment():
+            # seek() also drops what was fetched ahead for the partition.
+            self._consumer.seek(tp, offset)
+            self._consumer.pause(tp)
+
+    def resume(self, topic: str, partition: int) -> None:
+        assert self._consumer is not None, "subscriber not started"
+        tp = TopicPartition(topic, partition)
+        if tp in self._consumer.assignment():
+            self._consumer.resume(tp)
+
+    def lag(self) -> int | None:
+        if self._consumer is None:
+            return None
+        total = 0
+        for tp in self._consumer.assignment():
+            highwater, position = self._consumer.highwater(tp), _position(self._consumer, tp)
+            if highwater is None or position is None:
+                return None
+            total += max(0, highwater - position)
+        return total
+
     async def commit(self, records: Sequence[IncomingRecord]) -> None:
         assert self._consumer is not None, "subscriber not started"
         offsets = {
@@ -221,3 +279,12 @@ class KafkaSubscriber:
         except KafkaError as exc:
             # After a rebalance the new owner gets these records again; the inbox makes that harmless.
             log.warning("offset commit failed", extra={"group": self._group, "error": repr(exc)})
+
+
+def _position(consumer: AIOKafkaConsumer, tp: TopicPartition) -> int | None:
+    # AIOKafkaConsumer.position() waits for a position to be known; lag is asked for without waiting.
+    try:
+        state = consumer._subscription.subscription.assignment.state_value(tp)
+    except (AttributeError, KeyError):
+        return None
+    return state.position if state is not None and state.has_valid_position else None
