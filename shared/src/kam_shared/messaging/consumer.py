@@ -192,8 +192,8 @@ class ConsumerLoop:
         if self._resume_at:
             timeout = max(0.01, min(timeout, min(self._resume_at.values()) - now))
         records = await subscriber.poll(max_records=self._max_records, timeout=timeout)
-        self.lag = subscriber.lag()
         if not records:
+            self.lag = subscriber.lag()
             if not self._resume_at and not self.lag:
                 self._progressed()
             return
@@ -205,6 +205,7 @@ class ConsumerLoop:
             failures = self._hold_failures[partition] = self._hold_failures.get(partition, 0) + 1
             subscriber.pause(*partition, hold.offset)
             self._resume_at[partition] = now + backoff(failures, self._max_backoff)
+        self.lag = subscriber.lag()
         done = done_before_holds(records, holds)
         if done:
             try:
@@ -287,7 +288,7 @@ class ConsumerLoop:
         self._metrics.consumer_retries.labels(self.name).inc()
         log.warning(
             "event batch failed; its partition waits and retries",
-            exc_info=first.partition not in self._hold_failures,
+            exc_info=error if first.partition not in self._hold_failures else None,
             extra={
                 "consumer": self.name,
                 "topic": first.record.topic,
