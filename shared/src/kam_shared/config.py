@@ -59,6 +59,9 @@ class ServiceSettings(BaseSettings):
     kafka_metadata_max_age_ms: int = Field(
         default=30000, ge=1000, description="how soon clients notice new partitions or a broker that lost topics"
     )
+    kafka_retry_backoff_ms: int = Field(
+        default=500, ge=10, description="pause between the Kafka client's own retries (reconnects, metadata)"
+    )
     kafka_topic_check_interval_s: float = Field(
         default=30, gt=0, description="how long a producer trusts that the topics it created still exist"
     )

@@ -106,6 +106,7 @@ class ServiceRuntime:
                 enable_idempotence=self.settings.kafka_enable_idempotence,
                 metadata_max_age_ms=self.settings.kafka_metadata_max_age_ms,
                 topic_check_interval_s=self.settings.kafka_topic_check_interval_s,
+                retry_backoff_ms=self.settings.kafka_retry_backoff_ms,
             )
         return InProcessTransport()
 

@@ -35,6 +35,7 @@ class KafkaTransport:
         enable_idempotence: bool = False,
         metadata_max_age_ms: int = 30000,
         topic_check_interval_s: float = 30.0,
+        retry_backoff_ms: int = 500,
     ) -> None:
         self._bootstrap = bootstrap_servers
         self._client_id = client_id
@@ -45,6 +46,8 @@ class KafkaTransport:
         self._enable_idempotence = enable_idempotence
         self._metadata_max_age_ms = metadata_max_age_ms
         self._topic_check_interval_s = topic_check_interval_s
+        # aiokafka's default of 100 ms makes a lost broker cost some 80 error lines a second per consumer.
+        self._retry_backoff_ms = retry_backoff_ms
         self._producer: AIOKafkaProducer | None = None
         # topic -> when (monotonic) it was last seen to exist or created.
         self._ensured: dict[str, float] = {}
@@ -73,6 +76,7 @@ class KafkaTransport:
                     linger_ms=5,
                     request_timeout_ms=self._request_timeout_ms,
                     metadata_max_age_ms=self._metadata_max_age_ms,
+                    retry_backoff_ms=self._retry_backoff_ms,
                 )
                 try:
                     await producer.start()
@@ -202,6 +206,7 @@ class KafkaSubscriber:
             heartbeat_interval_ms=max(100, self._transport._session_timeout_ms // 10),
             request_timeout_ms=self._transport._request_timeout_ms + 25000,
             metadata_max_age_ms=self._transport._metadata_max_age_ms,
+            retry_backoff_ms=self._transport._retry_backoff_ms,
         )
         try:
             await consumer.start()
