@@ -2,22 +2,33 @@
 
 A broker can lose its topics (a rebuilt cluster, a broker keeping them in memory restarted). Created topics are
 therefore trusted only for `topic_check_interval_s`, and forgotten at once when a send fails or the metadata
-lacks them: the next send or subscription creates them again, with our partition count rather than whatever
-auto-creation would pick. Consumers refresh metadata every `metadata_max_age_ms` to follow partition changes."""
+lacks them: the next send or subscription creates them again, with our partition count. Our clients never
+ask the broker to auto-create a topic (it would pick its own partition count, and could not be corrected
+later). Consumers refresh metadata every `metadata_max_age_ms` to follow partition changes, and rebuild their
+subscription when a subscribed topic vanishes."""
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Iterable, Sequence
 
+import aiokafka.client
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, UnknownTopicOrPartitionError
+from aiokafka.protocol.metadata import MetadataRequest
 
 from kam_shared.messaging.transport import IncomingRecord, OutgoingRecord, TransportError, last_offsets
 
 log = logging.getLogger(__name__)
+
+
+def _never_auto_create_topics() -> None:
+    # aiokafka offers no option for it: its clients' metadata requests always allow auto-creation.
+    if not isinstance(aiokafka.client.MetadataRequest, functools.partial):
+        aiokafka.client.MetadataRequest = functools.partial(MetadataRequest, allow_auto_topic_creation=False)
 
 
 class KafkaTransport:
@@ -37,6 +48,7 @@ class KafkaTransport:
         topic_check_interval_s: float = 30.0,
         retry_backoff_ms: int = 500,
     ) -> None:
+        _never_auto_create_topics()
         self._bootstrap = bootstrap_servers
         self._client_id = client_id
         self._partitions = partitions
@@ -90,10 +102,9 @@ class KafkaTransport:
         try:
             producer = await self._connected_producer()
             async with asyncio.timeout(5):
-                metadata = await producer.client.fetch_all_metadata()
+                await producer.client.fetch_all_metadata()
         except (TransportError, KafkaError, TimeoutError, OSError):
             return False
-        self.forget_topics(set(self._ensured) - set(metadata.topics()))
         return True
 
     def forget_topics(self, topics: Iterable[str] | None = None) -> None:
@@ -146,8 +157,18 @@ class KafkaTransport:
     async def send(self, records: Sequence[OutgoingRecord]) -> int:
         if not records:
             return 0
-        await self.ensure_topics(record.topic for record in records)
+        topics = {record.topic for record in records}
         producer = await self._connected_producer()
+        # One metadata round trip per batch: a broker that lost a topic may still take records for it and
+        # drop them once the topic is made again, so the topic must be there before anything is sent.
+        try:
+            async with asyncio.timeout(self._request_timeout_ms / 1000):
+                metadata = await producer.client.fetch_all_metadata()
+        except (KafkaError, TimeoutError, OSError) as exc:
+            await self._drop_producer()
+            raise TransportError(f"cannot read Kafka metadata: {exc!r}") from exc
+        self.forget_topics(topics - set(metadata.topics()))
+        await self.ensure_topics(topics)
         futures = []
         try:
             for record in records:
@@ -233,6 +254,11 @@ class KafkaSubscriber:
 
     async def poll(self, *, max_records: int, timeout: float) -> list[IncomingRecord]:
         assert self._consumer is not None, "subscriber not started"
+        vanished = [topic for topic in self._topics if not self._consumer.partitions_for_topic(topic)]
+        if vanished:
+            # The broker lost them (restarted empty, rebuilt): a new subscription creates them again.
+            self._transport.forget_topics(vanished)
+            raise TransportError(f"topics {vanished} are gone from the broker")
         batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
         records: list[IncomingRecord] = []
         for messages in batches.values():
