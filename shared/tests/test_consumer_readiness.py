@@ -7,7 +7,7 @@ from kam_shared.messaging.inprocess import InProcessSubscriber, InProcessTranspo
 from kam_shared.testing import eventually
 
 from .conftest import record_of, registered  # noqa: TID252
-from .test_consumer_partitions import flaky_counter  # noqa: TID252
+from .test_consumer_partitions import OTHER_TOPIC, flaky_counter  # noqa: TID252
 
 
 class HangingCommits(InProcessTransport):
@@ -82,3 +82,32 @@ async def test_an_idle_consumer_with_nothing_to_read_is_not_stalled(harness):
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_one_partition_failing_for_long_makes_the_consumer_stalled_although_other_topics_flow(harness):
+    bus = InProcessTransport()
+    broken = {"c-stuck"}
+    consumer = harness.consumer(
+        bus,
+        topics=[Topics.REGISTRY, OTHER_TOPIC],
+        handler=flaky_counter(harness, broken),
+        stall_after=0.3,
+        max_backoff=0.05,
+    )
+    await bus.send([record_of(registered("c-stuck"))])
+
+    async def keep_flowing() -> None:
+        for n in range(1000):
+            await bus.send([record_of(registered(f"c-ok-{n}"), topic=OTHER_TOPIC)])
+            await asyncio.sleep(0.02)
+
+    task, traffic = asyncio.create_task(consumer.run()), asyncio.create_task(keep_flowing())
+    try:
+        await eventually(lambda: consumer.status() == "stalled", timeout=5, what="reported stalled")
+        assert (await harness.counts()).get("c-ok-3") == 1, "the other topic flowed meanwhile"
+        broken.clear()
+        await eventually(lambda: consumer.status() == "ok", timeout=5, what="reported ok again")
+    finally:
+        for running in (task, traffic):
+            running.cancel()
+        await asyncio.gather(task, traffic, return_exceptions=True)

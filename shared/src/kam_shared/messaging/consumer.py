@@ -22,11 +22,15 @@ from kam_shared.events.catalog import Event
 from kam_shared.events.envelope import Envelope, PoisonMessage, decode, event_type_of
 from kam_shared.messaging.dead_letter import dead_letter_of
 from kam_shared.messaging.failures import (
+    Hold,
+    Partition,
     PermanentEventError,
     ViolationCounter,
     backoff,
+    done_before_holds,
     is_constraint_violation,
     is_permanent,
+    partition_of,
 )
 from kam_shared.messaging.outbox import Outbox
 from kam_shared.messaging.tables import MessagingTables
@@ -44,8 +48,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-Partition = tuple[str, int]
 
 
 @dataclass(slots=True)
@@ -77,24 +79,6 @@ class Delivery:
     @property
     def partition(self) -> Partition:
         return self.record.topic, self.record.partition
-
-
-@dataclass(frozen=True, slots=True)
-class Hold:
-    """A partition that failed transiently: everything before `offset` is done, `offset` itself is not."""
-
-    offset: int
-    error: BaseException
-
-
-def partition_of(record: IncomingRecord) -> Partition:
-    return record.topic, record.partition
-
-
-def done_before_holds(records: Sequence[IncomingRecord], holds: Mapping[Partition, Hold]) -> list[IncomingRecord]:
-    return [
-        record for record in records if (hold := holds.get(partition_of(record))) is None or record.offset < hold.offset
-    ]
 
 
 class ConsumerLoop:
@@ -134,6 +118,7 @@ class ConsumerLoop:
         self._lettered: set[tuple[str, int, int]] = set()
         self._resume_at: dict[Partition, float] = {}
         self._hold_failures: dict[Partition, int] = {}
+        self._held_since: dict[Partition, float] = {}
         self._retrying = False
         self.started = asyncio.Event()
         self.last_progress_at = time.monotonic()
@@ -144,9 +129,12 @@ class ConsumerLoop:
         return self.subscription.consumer
 
     def status(self) -> str:
-        """ "stalled" when there is work (lag, a held partition, a retry loop) but no progress for a while."""
+        """Says "stalled" when there is work (lag, a retry loop) but no progress for a while, or when one
+        partition has been failing that long although the others flow."""
+        now = time.monotonic()
         busy = self._retrying or bool(self._resume_at) or bool(self.lag)
-        return "stalled" if busy and time.monotonic() - self.last_progress_at > self._stall_after else "ok"
+        stuck = any(now - self._held_since.get(partition, now) > self._stall_after for partition in self._resume_at)
+        return "stalled" if stuck or (busy and now - self.last_progress_at > self._stall_after) else "ok"
 
     def _progressed(self) -> None:
         self.last_progress_at = time.monotonic()
@@ -160,6 +148,7 @@ class ConsumerLoop:
             subscriber = self._transport.subscriber(self.name, self.subscription.topics)
             self._resume_at.clear()
             self._hold_failures.clear()
+            self._held_since.clear()
             try:
                 await self._retry("start", subscriber.start)
                 self.started.set()
@@ -201,8 +190,10 @@ class ConsumerLoop:
         now = time.monotonic()
         for partition in {partition_of(record) for record in records} - holds.keys():
             self._hold_failures.pop(partition, None)
+            self._held_since.pop(partition, None)
         for partition, hold in holds.items():
             failures = self._hold_failures[partition] = self._hold_failures.get(partition, 0) + 1
+            self._held_since.setdefault(partition, now)
             subscriber.pause(*partition, hold.offset)
             self._resume_at[partition] = now + backoff(failures, self._max_backoff)
         self.lag = subscriber.lag()

@@ -1,9 +1,15 @@
-"""How the consumer loop classifies a failure: permanent, a constraint violation to watch, or transient."""
+"""How the consumer loop classifies a failure (permanent, a constraint violation to watch, or transient), and
+what a transient one leaves behind: a partition held at the first record not yet done."""
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+
+from kam_shared.messaging.transport import IncomingRecord
+
+Partition = tuple[str, int]
 
 
 class PermanentEventError(Exception):
@@ -70,3 +76,21 @@ class ViolationCounter:
 def backoff(failures: int, maximum: float) -> float:
     """Exponential from 0.2 s, capped, with jitter so replicas do not retry in step."""
     return min(maximum, 0.1 * 2**failures) * random.uniform(0.5, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A partition that failed transiently: everything before `offset` is done, `offset` itself is not."""
+
+    offset: int
+    error: BaseException
+
+
+def partition_of(record: IncomingRecord) -> Partition:
+    return record.topic, record.partition
+
+
+def done_before_holds(records: Sequence[IncomingRecord], holds: Mapping[Partition, Hold]) -> list[IncomingRecord]:
+    return [
+        record for record in records if (hold := holds.get(partition_of(record))) is None or record.offset < hold.offset
+    ]
