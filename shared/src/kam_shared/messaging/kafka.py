@@ -1,11 +1,11 @@
 """The distributed bus: Kafka through aiokafka. Acks from all replicas, explicit topics, manual offset commits.
 
-A broker can lose its topics (a rebuilt cluster, a broker keeping them in memory restarted). Created topics are
-therefore trusted only for `topic_check_interval_s`, and forgotten at once when a send fails or the metadata
-lacks them: the next send or subscription creates them again, with our partition count. Our clients never
-ask the broker to auto-create a topic (it would pick its own partition count, and could not be corrected
-later). Consumers refresh metadata every `metadata_max_age_ms` to follow partition changes, and rebuild their
-subscription when a subscribed topic vanishes."""
+A broker can lose its topics (a rebuilt cluster, a broker keeping them in memory restarted). Before each batch
+is sent, the producer's metadata must list its topics; missing ones are created again with our partition
+count (the admin check is otherwise repeated every `topic_check_interval_s`). Our clients never ask the broker
+to auto-create a topic: it would pick its own partition count, which cannot be corrected later. Consumers
+refresh metadata every `metadata_max_age_ms` to follow partition changes, and rebuild their subscription
+(creating the topics again) when a subscribed topic vanishes."""
 
 import asyncio
 import contextlib
