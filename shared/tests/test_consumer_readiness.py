@@ -1,9 +1,16 @@
 """A consumer that cannot make progress says so: bounded offset commits, and a stalled status for readiness."""
 
 import asyncio
+from pathlib import Path
 
+from sqlalchemy import MetaData
+
+from kam_shared.config import ServiceSettings
 from kam_shared.events.catalog import Topics
+from kam_shared.messaging.consumer import Subscription
 from kam_shared.messaging.inprocess import InProcessSubscriber, InProcessTransport
+from kam_shared.messaging.tables import define_messaging_tables
+from kam_shared.runtime import ServiceDefinition, ServiceRuntime
 from kam_shared.testing import eventually
 
 from .conftest import record_of, registered  # noqa: TID252
@@ -111,3 +118,23 @@ async def test_one_partition_failing_for_long_makes_the_consumer_stalled_althoug
         for running in (task, traffic):
             running.cancel()
         await asyncio.gather(task, traffic, return_exceptions=True)
+
+
+async def test_service_readiness_lists_each_consumer_loop_by_name(database_url):
+    metadata = MetaData()
+    definition = ServiceDefinition(
+        name="plumbing",
+        metadata=metadata,
+        tables=define_messaging_tables(metadata),
+        migrations_dir=Path("unused"),
+        subscriptions=(Subscription("tally", (Topics.REGISTRY,)), Subscription("audit", (Topics.REGISTRY,))),
+    )
+    runtime = ServiceRuntime(
+        definition, ServiceSettings(database_url=await database_url("readiness")), transport=InProcessTransport()
+    )
+    try:
+        checks = await runtime.readiness()
+    finally:
+        await runtime.engine.dispose()
+
+    assert checks == {"database": "ok", "bus": "ok", "consumer:tally": "ok", "consumer:audit": "ok"}
