@@ -167,8 +167,12 @@ class KafkaTransport:
         except (KafkaError, TimeoutError, OSError) as exc:
             await self._drop_producer()
             raise TransportError(f"cannot read Kafka metadata: {exc!r}") from exc
-        self.forget_topics(topics - set(metadata.topics()))
+        missing = topics - set(metadata.topics())
+        self.forget_topics(missing)
         await self.ensure_topics(topics)
+        if missing:
+            # The producer's own view may still hold the lost topics' old layout.
+            await producer.client.force_metadata_update()
         futures = []
         try:
             for record in records:
