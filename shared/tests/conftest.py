@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
@@ -13,7 +14,7 @@ from kam_shared.clock import FixedClock
 from kam_shared.db import create_engine, session_factory, upsert_adding
 from kam_shared.events.catalog import CustomerRegistered, Topics
 from kam_shared.events.envelope import Envelope, encode
-from kam_shared.messaging.consumer import ConsumerLoop, HandlerContext, PermanentEventError, Subscription
+from kam_shared.messaging.consumer import ConsumerLoop, Handler, HandlerContext, PermanentEventError, Subscription
 from kam_shared.messaging.outbox import Outbox, OutboxRelay
 from kam_shared.messaging.tables import MessagingTables, define_messaging_tables
 from kam_shared.messaging.transport import OutgoingRecord, Transport
@@ -33,7 +34,13 @@ class Harness:
     outbox: Outbox
 
     def consumer(
-        self, transport: Transport, *, topics: Sequence[str] = (Topics.REGISTRY,), name: str = "tally"
+        self,
+        transport: Transport,
+        *,
+        topics: Sequence[str] = (Topics.REGISTRY,),
+        name: str = "tally",
+        handler: Handler | None = None,
+        **options: Any,
     ) -> ConsumerLoop:
         tally = self.tally
 
@@ -46,15 +53,16 @@ class Harness:
                 await ctx.session.execute(stmt, [{"name": event.customer_id, "count": 1}])
 
         return ConsumerLoop(
-            subscription=Subscription(consumer=name, topics=tuple(topics), handlers={CustomerRegistered.TYPE: count}),
+            subscription=Subscription(
+                consumer=name, topics=tuple(topics), handlers={CustomerRegistered.TYPE: handler or count}
+            ),
             transport=transport,
             sessions=self.sessions,
             tables=self.tables,
             outbox=self.outbox,
             clock=self.clock,
             metrics=self.metrics,
-            poll_timeout=0.2,
-            max_backoff=0.2,
+            **({"poll_timeout": 0.2, "max_backoff": 0.2} | options),
         )
 
     async def counts(self) -> dict[str, int]:

@@ -26,7 +26,9 @@ async def test_the_same_event_delivered_twice_changes_state_once(harness):
 async def test_an_unparseable_message_goes_to_the_dead_letter_topic_and_the_next_one_is_processed(harness):
     bus = InProcessTransport()
     consumer = harness.consumer(bus)
-    garbage = OutgoingRecord(topic=Topics.REGISTRY, key=b"k", value=b"\x00not json", headers=(("ce_type", b"x"),))
+    garbage = OutgoingRecord(
+        topic=Topics.REGISTRY, key=b"k", value=b"\x00not json", headers=(("ce_type", b"customer.registered"),)
+    )
     await bus.send([garbage, record_of(registered("c-2"))])
 
     async def both_committed() -> bool:

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from kam_shared.events.catalog import BillingPosted, CustomerRegistered
-from kam_shared.events.envelope import Envelope, PoisonMessage, decode, encode
+from kam_shared.events.envelope import Envelope, PoisonMessage, decode, encode, event_type_of
 
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 
@@ -88,3 +88,38 @@ def test_an_event_time_must_carry_its_zone():
     event = CustomerRegistered(customer_id="c", full_name="x", branch="b", registered_at=NOW)
     with pytest.raises(ValueError):
         Envelope.wrap(event, source="/t", time=datetime(2026, 1, 1))
+
+
+@pytest.mark.parametrize("version", [None, b"1", b"1.0", b"1.12"])
+def test_any_minor_of_a_known_major_schema_version_is_readable(version):
+    wire = encode(Envelope.wrap(posted(), source="/t", time=NOW))
+    headers = [(name, version if name == "ce_schemaversion" else raw) for name, raw in wire.headers]
+    headers = [(name, raw) for name, raw in headers if raw is not None]
+
+    assert decode(wire.value, headers).data == posted()
+
+
+@pytest.mark.parametrize(
+    ("version", "reason"),
+    [
+        (b"2", "unsupported-schema-version"),
+        (b"2.0", "unsupported-schema-version"),
+        (b"0.9", "unsupported-schema-version"),
+        (b"1.x", "bad-attribute"),
+        (b"v1", "bad-attribute"),
+        (b"1.0.1", "bad-attribute"),
+    ],
+)
+def test_a_newer_major_or_a_malformed_schema_version_is_poison(version, reason):
+    wire = encode(Envelope.wrap(posted(), source="/t", time=NOW))
+    headers = [(name, version if name == "ce_schemaversion" else raw) for name, raw in wire.headers]
+    with pytest.raises(PoisonMessage) as caught:
+        decode(wire.value, headers)
+    assert caught.value.reason == reason
+
+
+def test_the_declared_type_is_read_from_either_binding_without_validating_the_data():
+    assert event_type_of(b"{broken", [("ce_type", b"customer.renamed")]) == "customer.renamed"
+    structured = json.dumps({"type": "customer.renamed", "data": "anything"}).encode()
+    assert event_type_of(structured, [("content-type", b"application/cloudevents+json")]) == "customer.renamed"
+    assert event_type_of(b"{}", [("ce_id", b"e-1")]) is None

@@ -22,7 +22,7 @@ def serve(
     parser.add_argument("--migrate-only", action="store_true", help="upgrade the database schema to head and exit")
     args = parser.parse_args()
     settings = settings_class()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, repeat_interval=settings.log_repeat_interval_s)
     app = create_app(settings)
     if args.migrate_only:
         asyncio.run(_migrate(app))

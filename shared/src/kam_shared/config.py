@@ -53,6 +53,27 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
     consumer_max_records: int = Field(default=500, ge=1)
+    consumer_constraint_retries: int = Field(
+        default=5, ge=1, description="attempts of one event failing the same constraint before it is dead-lettered"
+    )
+    consumer_commit_timeout_s: float = Field(
+        default=10, gt=0, description="an offset commit taking longer rebuilds the consumer's subscription"
+    )
+    consumer_stall_after_s: float = Field(
+        default=60, gt=0, description="readiness reports a consumer stalled after this long with work but no progress"
+    )
+    kafka_metadata_max_age_ms: int = Field(
+        default=30000, ge=1000, description="how soon clients notice new partitions or a broker that lost topics"
+    )
+    kafka_retry_backoff_ms: int = Field(
+        default=500, ge=10, description="pause between the Kafka client's own retries (reconnects, metadata)"
+    )
+    kafka_topic_check_interval_s: float = Field(
+        default=30, gt=0, description="how long a producer trusts that the topics it created still exist"
+    )
+    log_repeat_interval_s: float = Field(
+        default=30, ge=0, description="a repeated warning or error is logged once, then summarised per interval"
+    )
     outbox_retention_days: float = Field(default=7, gt=0, description="how long sent outbox rows are kept")
     inbox_retention_days: float = Field(default=30, gt=0, description="how long processed event ids are remembered")
 

@@ -80,6 +80,9 @@ class ServiceRuntime:
                 metrics=self.metrics,
                 on_commit=self.relay.wake,
                 max_records=settings.consumer_max_records,
+                constraint_retries=settings.consumer_constraint_retries,
+                commit_timeout=settings.consumer_commit_timeout_s,
+                stall_after=settings.consumer_stall_after_s,
             )
             for subscription in definition.subscriptions
         ]
@@ -105,6 +108,9 @@ class ServiceRuntime:
                 replication_factor=self.settings.kafka_replication_factor,
                 session_timeout_ms=self.settings.kafka_session_timeout_ms,
                 enable_idempotence=self.settings.kafka_enable_idempotence,
+                metadata_max_age_ms=self.settings.kafka_metadata_max_age_ms,
+                topic_check_interval_s=self.settings.kafka_topic_check_interval_s,
+                retry_backoff_ms=self.settings.kafka_retry_backoff_ms,
             )
         return InProcessTransport()
 
@@ -172,4 +178,6 @@ class ServiceRuntime:
         for task in self._tasks:
             if task.done():
                 checks[task.get_name()] = "stopped"
+        for consumer in self.consumers:
+            checks[f"consumer:{consumer.name}"] = consumer.status()
         return checks

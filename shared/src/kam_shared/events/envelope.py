@@ -1,4 +1,7 @@
-"""CloudEvents 1.0 envelope and its Kafka binding (binary mode on the way out; binary or structured on the way in)."""
+"""CloudEvents 1.0 envelope and its Kafka binding (binary mode on the way out; binary or structured on the way in).
+
+Schema versions (docs/events.md): `ce_schemaversion` is "MAJOR" or "MAJOR.MINOR". A minor adds optional fields
+and every reader of the same major ignores what it does not know; a newer major is unreadable."""
 
 import json
 import uuid
@@ -76,6 +79,34 @@ def encode(envelope: Envelope) -> WireMessage:
     )
 
 
+def event_type_of(value: bytes | None, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> str | None:
+    """The event type a message declares, read without validating anything else; None when it declares none.
+
+    A consumer uses it to pass over types it does not handle before their data is looked at."""
+    attrs = dict(headers)
+    content_type = attrs.get("content-type") or b""
+    if content_type.startswith(STRUCTURED.encode()):
+        try:
+            document = json.loads(value or b"")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        declared = document.get("type") if isinstance(document, dict) else None
+        return declared if isinstance(declared, str) else None
+    raw = attrs.get("ce_type")
+    try:
+        return raw.decode() if raw is not None else None
+    except UnicodeDecodeError:
+        return None
+
+
+def parse_schema_version(text: str) -> tuple[int, int]:
+    """(major, minor) of "MAJOR" or "MAJOR.MINOR"; ValueError for anything else."""
+    major, _, minor = text.strip().partition(".")
+    if not major.isdigit() or not (minor == "" or minor.isdigit()):
+        raise ValueError(f"schema version {text!r} is not MAJOR or MAJOR.MINOR")
+    return int(major), int(minor or 0)
+
+
 def decode(value: bytes | None, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> Envelope:
     try:
         attrs = {name: raw.decode() for name, raw in headers if raw is not None}
@@ -125,11 +156,12 @@ def _build(cloud: dict[str, str], data: object) -> Envelope:
     if cls is None:
         raise PoisonMessage("unknown-type", cloud["type"])
     try:
-        version = int(cloud.get("schemaversion", "1"))
+        version, _minor = parse_schema_version(cloud.get("schemaversion", "1"))
     except ValueError:
         raise PoisonMessage("bad-attribute", f"schemaversion={cloud.get('schemaversion')!r}") from None
+    # Any minor of a known major parses (unknown fields are ignored); a newer major may mean something else.
     if version > cls.SCHEMA_VERSION or version < 1:
-        raise PoisonMessage("unsupported-schema-version", f"{cls.TYPE} v{version}")
+        raise PoisonMessage("unsupported-schema-version", f"{cls.TYPE} v{cloud.get('schemaversion')}")
     try:
         event = cls.model_validate(data)
     except ValidationError as exc:

@@ -143,16 +143,31 @@ class InProcessSubscriber:
         self._group = group
         self._topics = topics
         self._positions: dict[str, int] = {}
+        self._paused: set[str] = set()
 
     async def start(self) -> None:
         self._positions = {topic: self._transport.committed(self._group, topic) for topic in self._topics}
 
     async def stop(self) -> None:
         self._positions = {}
+        self._paused = set()
+
+    def pause(self, topic: str, partition: int, offset: int) -> None:
+        # One partition per topic: pausing it pauses the topic.
+        self._positions[topic] = offset
+        self._paused.add(topic)
+
+    def resume(self, topic: str, partition: int) -> None:
+        self._paused.discard(topic)
+
+    def lag(self) -> int | None:
+        return sum(self._transport.end_offset(topic) - start for topic, start in self._positions.items())
 
     def _take(self, max_records: int) -> list[IncomingRecord]:
         batch: list[IncomingRecord] = []
         for topic in self._topics:
+            if topic in self._paused:
+                continue
             taken, self._positions[topic] = self._transport._take(
                 topic, self._positions[topic], max_records - len(batch)
             )

@@ -40,6 +40,20 @@ class Subscriber(Protocol):
         """Marks everything up to and including these records as consumed by the group."""
         ...
 
+    def pause(self, topic: str, partition: int, offset: int) -> None:
+        """Stops fetching from the partition and rewinds it: once resumed, it delivers again from `offset`.
+
+        Records of the partition that were fetched but not yet returned are dropped; they come again."""
+        ...
+
+    def resume(self, topic: str, partition: int) -> None:
+        """Fetches from a paused partition again; nothing happens if it is no longer assigned to us."""
+        ...
+
+    def lag(self) -> int | None:
+        """Records on the assigned partitions not yet returned by poll, as far as known; None if unknown."""
+        ...
+
 
 class Transport(Protocol):
     # Whether what was acknowledged survives a restart of this process (a broker: yes; in memory: no).
