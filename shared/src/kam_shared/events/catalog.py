@@ -86,9 +86,8 @@ class Event(BaseModel):
         return getattr(self, "customer_id", None)
 
 
-class CustomerRegistered(Event):
-    TYPE = "customer.registered"
-    TOPIC = Topics.REGISTRY
+class CustomerProfile(Event):
+    """What the other services replicate of a registry customer: the same fields at registration and after a change."""
 
     customer_id: str
     full_name: str
@@ -101,7 +100,27 @@ class CustomerRegistered(Event):
     potential: bool = False
     agreement_signed_on: date | None = None
     agreement_expires_on: date | None = None
+
+
+class CustomerRegistered(CustomerProfile):
+    TYPE = "customer.registered"
+    TOPIC = Topics.REGISTRY
+
     registered_at: AwareDatetime
+    # Per-customer sequence of the registry's changes: registration is 1, each customer.updated one more.
+    # A replica applies a profile only when its sequence is higher than the one it holds.
+    sequence: int = Field(default=1, ge=1)
+
+
+class CustomerUpdated(CustomerProfile):
+    """A change of a customer's master data: the whole profile after it, and which fields changed."""
+
+    TYPE = "customer.updated"
+    TOPIC = Topics.REGISTRY
+
+    changed: list[str] = Field(description="names of the profile fields this change altered")
+    sequence: int = Field(ge=2)
+    updated_at: AwareDatetime
 
 
 class BillingAccountLinked(Event):
@@ -218,7 +237,15 @@ class TicketOpened(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
-    for cls in (CustomerRegistered, BillingAccountLinked, BillingPosted, TierChanged, RevenueUpdated, TicketOpened)
+    for cls in (
+        CustomerRegistered,
+        CustomerUpdated,
+        BillingAccountLinked,
+        BillingPosted,
+        TierChanged,
+        RevenueUpdated,
+        TicketOpened,
+    )
 }
 
 
@@ -235,7 +262,9 @@ __all__ = [
     "BillingAccountLinked",
     "BillingPosted",
     "BusinessDate",
+    "CustomerProfile",
     "CustomerRegistered",
+    "CustomerUpdated",
     "Event",
     "RevenueUpdated",
     "Tier",
