@@ -69,13 +69,22 @@ class TestTheTrailingWindow:
 
         assert RevenueFigures.from_months(months, TODAY).trailing_12m_minor == yuan("7,000.00")
 
-    def test_revenue_twelve_months_ago_does_not_count(self):
-        months = {"2025-11": yuan("900,000.00"), "2026-11": yuan("100.00")}
+    def test_revenue_thirteen_months_ago_does_not_count(self):
+        months = {"2025-10": yuan("900,000.00"), "2026-11": yuan("100.00")}
 
         result = RevenueFigures.from_months(months, TODAY)
 
         assert result.trailing_12m_minor == yuan("100.00")
         assert classify(result, Profile(), POLICY, TODAY).tier == "standard"
+
+    def test_the_last_twelve_complete_months_count_when_they_are_the_better_figure(self):
+        # On 20 November the last 12 complete months are 2025-11 .. 2026-10: no dip when a month starts.
+        months = {"2025-11": yuan("900,000.00"), "2026-11": yuan("100.00")}
+
+        result = RevenueFigures.from_months(months, TODAY)
+
+        assert (result.trailing_12m_minor, result.window_end) == (yuan("900,000.00"), "2026-10")
+        assert classify(result, Profile(), POLICY, TODAY).tier == "gold"
 
     def test_months_after_today_do_not_count(self):
         assert RevenueFigures.from_months({"2026-12": yuan("50,000.00")}, TODAY).trailing_12m_minor == 0
@@ -86,7 +95,8 @@ class TestTheTrailingWindow:
         result = RevenueFigures.from_months(months, TODAY)
 
         assert result.previous_year_minor == 1110
-        assert result.trailing_12m_minor == 11000
+        # 2025-11 .. 2026-10, the last 12 complete months, is the better window on 20 November.
+        assert result.trailing_12m_minor == 11100
 
     def test_the_current_month_is_the_month_of_today(self):
         result = RevenueFigures.from_months({"2026-10": 5, "2026-11": 7}, TODAY)
@@ -94,7 +104,7 @@ class TestTheTrailingWindow:
         assert (result.current_month, result.current_month_minor) == ("2026-11", 7)
 
     def test_a_customer_without_billing_has_zero_figures(self):
-        assert RevenueFigures.from_months({}, TODAY) == RevenueFigures(0, 0, 0, "2026-11")
+        assert RevenueFigures.from_months({}, TODAY) == RevenueFigures(0, 0, 0, "2026-11", window_end="2026-11")
 
 
 class TestQualification:
@@ -102,8 +112,8 @@ class TestQualification:
         result = classify(figures(), Profile(agreement_signed_on=date(2026, 1, 1)), POLICY, TODAY)
 
         assert result.qualified
-        assert rules(result) == ["active-agreement", "revenue-band"]
-        assert result.tier == "standard"
+        assert rules(result) == ["active-agreement", "revenue-band", "key-account-minimum"]
+        assert result.tier == "vip"
 
     @pytest.mark.parametrize(
         "profile",
@@ -138,7 +148,7 @@ class TestQualification:
         result = classify(figures(), Profile(important=True), POLICY, TODAY)
 
         assert result.qualified
-        assert rules(result) == ["important", "revenue-band"]
+        assert rules(result) == ["important", "revenue-band", "key-account-minimum"]
 
     def test_trailing_revenue_at_the_threshold_qualifies_with_the_figures_named(self):
         result = classify(figures(trailing="10,000.00"), Profile(), POLICY, TODAY)
@@ -165,8 +175,8 @@ class TestQualification:
 
 
 class TestTheShippedPolicy:
-    def test_postal_standard_version_1_keeps_cny_with_bands_from_the_top(self):
-        assert (POLICY.id, POLICY.version, POLICY.currency) == ("postal-standard", 1, "CNY")
+    def test_postal_standard_version_2_keeps_cny_with_bands_from_the_top(self):
+        assert (POLICY.id, POLICY.version, POLICY.currency) == ("postal-standard", 2, "CNY")
         assert [(band.tier, band.min_revenue_12m_minor) for band in POLICY.bands] == [
             ("strategic", yuan("5,000,000.00")),
             ("platinum", yuan("1,000,000.00")),

@@ -1,6 +1,6 @@
 """Promotion: the billing event that crosses a bound raises the tier at once and announces tier.changed.
 
-This version only promotes; demotion waits for month closing."""
+Between closes tiers only go up; demotion waits for a month close (test_month_close.py)."""
 
 from datetime import date
 
@@ -30,7 +30,7 @@ class TestPromotion:
         tier = await tier_of("C-1")
         assert (tier["tier"], tier["qualified"]) == ("gold", True)
         assert tier["revenue_12m_minor"] == yuan("600,000.00")
-        assert (tier["policy_id"], tier["policy_version"]) == ("postal-standard", 1)
+        assert (tier["policy_id"], tier["policy_version"]) == ("postal-standard", 2)
         assert tier["since"] == "2026-11-20T04:00:00Z"
         reasons = {reason["rule"]: reason for reason in tier["reasons"]}
         # 2025-12 is in the window and in the previous calendar year, which this month's billing also qualifies.
@@ -49,7 +49,7 @@ class TestPromotion:
         assert envelope.subject == "C-1"
         assert (event.old_tier, event.new_tier, event.qualified) == ("standard", "gold", True)
         assert (event.revenue_12m_minor, event.currency) == (yuan("600,000.00"), "CNY")
-        assert (event.policy_id, event.policy_version, event.changed_at) == ("postal-standard", 1, NOW)
+        assert (event.policy_id, event.policy_version, event.changed_at) == ("postal-standard", 2, NOW)
         assert "trailing-12-months" in [reason.rule for reason in event.reasons]
 
     async def test_a_customer_climbing_step_by_step_is_announced_at_every_bound(self, bus, post_billing):
@@ -64,20 +64,21 @@ class TestPromotion:
     async def test_revenue_older_than_the_trailing_window_does_not_promote(self, bus, post_billing, tier_of):
         await bus.publish(registered("C-1"))
         await post_billing(
-            billing("B-1", customer_id="C-1", account_no=None, amount_minor=yuan("900,000.00"), posted_on="2025-11-30")
+            billing("B-1", customer_id="C-1", account_no=None, amount_minor=yuan("900,000.00"), posted_on="2025-10-31")
         )
 
         tier = await tier_of("C-1")
         assert (tier["tier"], tier["revenue_12m_minor"]) == ("standard", 0)
         assert await tier_changes(bus, "C-1") == []
 
-    async def test_an_important_customer_is_qualified_from_registration_without_a_tier_change(self, bus, tier_of):
+    async def test_an_important_customer_is_a_vip_key_account_from_registration(self, bus, tier_of):
         await bus.publish(registered("C-1", important=True))
         await bus.settled()
 
         tier = await tier_of("C-1")
-        assert (tier["tier"], tier["qualified"]) == ("standard", True)
-        assert [reason["rule"] for reason in tier["reasons"]] == ["important", "revenue-band"]
+        assert (tier["tier"], tier["qualified"]) == ("vip", True)
+        assert [reason["rule"] for reason in tier["reasons"]] == ["important", "revenue-band", "key-account-minimum"]
+        assert await tier_changes(bus, "C-1") == [("standard", "vip")]
 
 
 class TestNoDemotion:
@@ -107,7 +108,7 @@ class TestReadingATier:
 
         tier = await tier_of("C-1")
         assert (tier["tier"], tier["qualified"], tier["revenue_12m_minor"]) == ("standard", False, 0)
-        assert tier["policy_version"] == 1
+        assert tier["policy_version"] == 2
 
     async def test_a_customer_tiering_never_heard_of_is_not_found(self, client):
         response = await client.get("/v1/customers/nobody/tier")

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from kam_shared.events.catalog import BillingAccountLinked, BillingPosted, CustomerRegistered, Topics
+from kam_shared.events.catalog import BillingAccountLinked, BillingPosted, CustomerRegistered, CustomerUpdated, Topics
 from kam_shared.messaging.consumer import Handler, Subscription
 from kam_tiering.billing import handlers as billing
 from kam_tiering.customer import handlers as customers
@@ -12,6 +12,7 @@ from kam_tiering.tier.policy import Policy
 def subscriptions(policy: Policy) -> tuple[Subscription, ...]:
     handlers: dict[str, Handler] = {
         CustomerRegistered.TYPE: partial(customers.on_customer_registered, policy=policy),
+        CustomerUpdated.TYPE: partial(customers.on_customer_updated, policy=policy),
         BillingAccountLinked.TYPE: partial(billing.on_billing_account_linked, policy=policy),
         BillingPosted.TYPE: partial(billing.on_billing_posted, policy=policy),
     }

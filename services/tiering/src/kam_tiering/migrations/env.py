@@ -1,4 +1,5 @@
 import kam_tiering.billing.models  # noqa: F401  (tables register on import)
+import kam_tiering.close.models  # noqa: F401
 import kam_tiering.customer.models  # noqa: F401
 import kam_tiering.tier.models  # noqa: F401
 from kam_shared.migrations import run_env

@@ -21,7 +21,11 @@ class Qualification:
     previous_year_min_minor: int | None
     current_month_min_minor: int | None
     trailing_12m_min_minor: int | None
+    # Rule 4: among the top N customers with an active agreement in their county, by trailing 12-month revenue.
+    top_agreement_customers_in_county: int | None
     important: bool
+    # Seed 004 treats potential key accounts like important ones.
+    potential: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +36,11 @@ class Policy:
     bands: tuple[Band, ...]
     qualification: Qualification
     demotion_after_months_below: int
+    min_tier_when_qualified: Tier = "vip"
 
     @classmethod
     def from_document(cls, document: dict) -> "Policy":
+        """Reads the sections this module knows; other sections (anomalies, RFM, ...) belong to their readers."""
         bands = tuple(
             sorted(
                 (
@@ -49,6 +55,12 @@ class Policy:
         if unknown:
             raise ValueError(f"policy {document['id']} names unknown tiers {unknown}")
         rule = document["qualification"]
+        min_tier = document.get("min_tier_when_qualified", "vip")
+        if min_tier not in TIER_RANK:
+            raise ValueError(f"policy {document['id']} names unknown min_tier_when_qualified {min_tier!r}")
+        demotion_after = int(document.get("demotion_after_months_below", 1))
+        if demotion_after < 1:
+            raise ValueError(f"policy {document['id']}: demotion_after_months_below must be at least 1")
         return cls(
             id=document["id"],
             version=int(document["version"]),
@@ -59,9 +71,12 @@ class Policy:
                 previous_year_min_minor=rule.get("previous_year_min_minor"),
                 current_month_min_minor=rule.get("current_month_min_minor"),
                 trailing_12m_min_minor=rule.get("trailing_12m_min_minor"),
+                top_agreement_customers_in_county=rule.get("top_agreement_customers_in_county"),
                 important=bool(rule.get("important", False)),
+                potential=bool(rule.get("potential", False)),
             ),
-            demotion_after_months_below=int(document.get("demotion_after_months_below", 1)),
+            demotion_after_months_below=demotion_after,
+            min_tier_when_qualified=min_tier,
         )
 
 

@@ -1,6 +1,8 @@
 from collections.abc import Iterable, Sequence
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.db import upsert_adding
@@ -34,11 +36,46 @@ async def save_states(session: AsyncSession, rows: Sequence[dict]) -> None:
         await session.execute(stmt, list(rows))
 
 
-async def save_profiles(session: AsyncSession, rows: Sequence[dict]) -> None:
-    if rows:
-        columns = [name for name in rows[0] if name != "customer_id"]
-        stmt = upsert_adding(profiles, session.get_bind().dialect.name, ["customer_id"], added=[], replaced=columns)
-        await session.execute(stmt, list(rows))
+async def save_profiles(session: AsyncSession, rows: Sequence[dict]) -> set[str]:
+    """Stores profiles whose sequence is newer than the one held (or that are new); returns the customers stored.
+
+    One row per customer: a statement may touch a row only once; registered_at is kept from the first row."""
+    if not rows:
+        return set()
+    insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(profiles)
+    columns = [name for name in rows[0] if name not in ("customer_id", "registered_at")]
+    stmt = insert.on_conflict_do_update(
+        index_elements=["customer_id"],
+        set_={name: insert.excluded[name] for name in columns},
+        where=profiles.c.sequence < insert.excluded.sequence,
+    ).returning(profiles.c.customer_id)
+    return set((await session.execute(stmt, list(rows))).scalars())
+
+
+def agreement_active_on(day: date):
+    return and_(
+        profiles.c.agreement_signed_on.is_not(None),
+        profiles.c.agreement_signed_on <= day,
+        or_(profiles.c.agreement_expires_on.is_(None), profiles.c.agreement_expires_on >= day),
+    )
+
+
+async def agreement_revenue_in_counties(
+    session: AsyncSession, counties: Iterable[str], day: date
+) -> dict[str, dict[str, int]]:
+    """Per county, the customers with an agreement in force on `day` and the trailing revenue tiering holds."""
+    counties = list(counties)
+    found: dict[str, dict[str, int]] = {}
+    if not counties:
+        return found
+    rows = await session.execute(
+        select(profiles.c.county, profiles.c.customer_id, states.c.revenue_12m_minor)
+        .select_from(profiles.outerjoin(states, states.c.customer_id == profiles.c.customer_id))
+        .where(profiles.c.county.in_(counties), agreement_active_on(day))
+    )
+    for county, customer_id, revenue in rows:
+        found.setdefault(county, {})[customer_id] = revenue or 0
+    return found
 
 
 async def get_state(session: AsyncSession, customer_id: str) -> dict | None:

@@ -1,6 +1,8 @@
 """Re-evaluation of customers after their revenue or profile changed."""
 
 from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,8 +12,13 @@ from kam_shared.events.catalog import RevenueUpdated, TierChanged, TierReason
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.billing import repository as ledger
 from kam_tiering.tier import repository
-from kam_tiering.tier.classification import Profile, RevenueFigures, classify, is_promotion
+from kam_tiering.tier.classification import Profile, RevenueFigures, classify, county_ranks, is_promotion
 from kam_tiering.tier.policy import Policy
+
+
+def tier_lock(customer_id: str) -> str:
+    """What every transaction deciding a customer's tier holds: billing's re-evaluation and the month close."""
+    return f"kam-tier:{customer_id}"
 
 
 async def reevaluate(
@@ -25,17 +32,21 @@ async def reevaluate(
         return
     # Two transactions re-evaluating one customer must not both read the figures before either writes: the
     # second would overwrite the first's state with figures that miss the first's billing.
-    await lock_for_transaction(session, (f"kam-tier:{customer_id}" for customer_id in customers))
+    await lock_for_transaction(session, (tier_lock(customer_id) for customer_id in customers))
     now = clock.now()
     today = business_today(clock)
-    since = min(add_months(month_key(today), -11), f"{today.year - 1:04d}-01")
+    since = min(add_months(month_key(today), -12), f"{today.year - 1:04d}-01")
     months = await ledger.months_for(session, customers, since)
     profiles = await repository.profiles_for(session, customers)
     states = await repository.states_for(session, customers)
+    figures_of = {
+        customer_id: RevenueFigures.from_months(months.get(customer_id, {}), today) for customer_id in customers
+    }
+    ranks = await _county_ranks(session, profiles, figures_of, policy=policy, today=today)
     rows, events = [], []
     for customer_id in customers:
-        figures = RevenueFigures.from_months(months.get(customer_id, {}), today)
-        profile = _profile(profiles.get(customer_id))
+        figures = replace(figures_of[customer_id], county_rank=ranks.get(customer_id))
+        profile = profile_of(profiles.get(customer_id))
         result = classify(figures, profile, policy, today)
         state = states.get(customer_id)
         old_tier = state["tier"] if state else "standard"
@@ -98,11 +109,41 @@ async def reevaluate(
     await outbox.add(session, events)
 
 
-def _profile(row: dict | None) -> Profile:
+async def _county_ranks(
+    session: AsyncSession,
+    profiles: dict[str, dict],
+    figures: dict[str, RevenueFigures],
+    *,
+    policy: Policy,
+    today: date,
+) -> dict[str, int]:
+    """Ranks of these customers in their counties, among the customers with an agreement in force: the others
+    by the revenue tiering last held for them, these by today's figures. Others that drop out of a top N
+    because of it lose that rule at the next close."""
+    if policy.qualification.top_agreement_customers_in_county is None:
+        return {}
+    mine = {
+        customer_id: row["county"]
+        for customer_id, row in profiles.items()
+        if row["county"] is not None and profile_of(row).agreement_active(today)
+    }
+    counties = await repository.agreement_revenue_in_counties(session, set(mine.values()), today)
+    ranks: dict[str, int] = {}
+    for county, revenues in counties.items():
+        for customer_id, county_of in mine.items():
+            if county_of == county:
+                revenues[customer_id] = figures[customer_id].trailing_12m_minor
+        ranked = county_ranks(revenues)
+        ranks.update({customer_id: ranked[customer_id] for customer_id in mine if customer_id in ranked})
+    return ranks
+
+
+def profile_of(row: dict | None) -> Profile:
     if row is None:
         return Profile()
     return Profile(
         important=row["important"],
+        potential=row["potential"],
         agreement_signed_on=row["agreement_signed_on"],
         agreement_expires_on=row["agreement_expires_on"],
     )
