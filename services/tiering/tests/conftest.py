@@ -72,7 +72,9 @@ def clock() -> FixedClock:
 async def service_app(database_url, clock: FixedClock) -> FastAPI:
     """The service, not yet started: the root conftest's `app`, `client` and `bus` fixtures run it."""
     url = await database_url("tiering")
-    return create_app(TieringSettings(database_url=url, admin_api_key=API_KEY), clock=clock)
+    return create_app(
+        TieringSettings(database_url=url, admin_api_key=API_KEY, month_close_automatic=False), clock=clock
+    )
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """Composition root of the tiering service."""
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -10,6 +13,9 @@ from kam_shared.http import create_service_app
 from kam_shared.messaging.transport import Transport
 from kam_shared.runtime import ServiceDefinition, ServiceRuntime
 from kam_tiering.billing.router import router as billing_router
+from kam_tiering.close.router import router as close_router
+from kam_tiering.close.runner import MonthCloser
+from kam_tiering.close.scheduler import CloseScheduler
 from kam_tiering.config import TieringSettings
 from kam_tiering.messaging.subscriptions import subscriptions
 from kam_tiering.tables import messaging, metadata
@@ -33,10 +39,33 @@ def create_app(
         runtime,
         title="KAM Suite tiering",
         description="Billing intake, the revenue ledger, tier classification by versioned policy, anomalies.",
-        routers=[billing_router, tier_router],
+        routers=[billing_router, tier_router, close_router],
     )
     app.state.policy = policy
+    app.state.month_closer = MonthCloser(runtime, policy, batch_size=settings.month_close_batch_size)
+    if settings.month_close_automatic:
+        scheduler = CloseScheduler(
+            runtime,
+            app.state.month_closer,
+            interval_s=settings.month_close_check_interval_s,
+            delay_minutes=settings.month_close_delay_minutes,
+        )
+        app.router.lifespan_context = _with_scheduler(app.router.lifespan_context, scheduler)
     return app
+
+
+def _with_scheduler(lifespan, scheduler: CloseScheduler):
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        async with lifespan(app):
+            task = asyncio.create_task(scheduler.run(), name="tiering-month-close-scheduler")
+            try:
+                yield
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    return run
 
 
 def run() -> None:

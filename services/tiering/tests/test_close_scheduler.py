@@ -1,0 +1,36 @@
+"""The automatic close: each month shortly after it ends in Asia/Shanghai, once, catching up on missed months."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from kam_tiering.close.scheduler import CloseScheduler
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def scheduler(app, delay_minutes: float = 30) -> CloseScheduler:
+    runtime = app.state.runtime
+    return CloseScheduler(runtime, app.state.month_closer, interval_s=60, delay_minutes=delay_minutes)
+
+
+async def test_the_previous_month_is_closed_once_the_delay_after_its_end_has_passed(app, client, clock):
+    automatic = scheduler(app)
+
+    clock.set(datetime(2026, 12, 1, 0, 29, tzinfo=SHANGHAI))
+    assert await automatic.run_once() == ["2026-10"]
+    clock.set(datetime(2026, 12, 1, 0, 30, tzinfo=SHANGHAI))
+    assert await automatic.run_once() == ["2026-11"]
+    assert await automatic.run_once() == []
+
+    months = (await client.get("/v1/months")).json()
+    assert [(month["month"], month["runs"]) for month in months] == [("2026-11", 1), ("2026-10", 1)]
+
+
+async def test_months_missed_while_no_replica_ran_are_closed_in_order(app, client, clock):
+    automatic = scheduler(app)
+    clock.set(datetime(2026, 9, 2, tzinfo=SHANGHAI))
+    assert await automatic.run_once() == ["2026-08"]
+
+    clock.set(datetime(2026, 12, 2, tzinfo=SHANGHAI))
+
+    assert await automatic.run_once() == ["2026-09", "2026-10", "2026-11"]
