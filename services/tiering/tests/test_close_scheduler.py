@@ -3,7 +3,12 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from kam_shared.testing import eventually, running
 from kam_tiering.close.scheduler import CloseScheduler
+from kam_tiering.config import TieringSettings
+from kam_tiering.main import create_app
+
+from .conftest import API_KEY  # noqa: TID252
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -34,3 +39,18 @@ async def test_months_missed_while_no_replica_ran_are_closed_in_order(app, clien
     clock.set(datetime(2026, 12, 2, tzinfo=SHANGHAI))
 
     assert await automatic.run_once() == ["2026-09", "2026-10", "2026-11"]
+
+
+async def test_a_running_service_closes_the_month_that_has_ended_on_its_own(database_url, clock):
+    settings = TieringSettings(
+        database_url=await database_url("tiering"), admin_api_key=API_KEY, month_close_check_interval_s=0.05
+    )
+
+    async with running(create_app(settings, clock=clock), API_KEY) as client:
+
+        async def closed() -> list[str] | None:
+            months = [month["month"] for month in (await client.get("/v1/months")).json()]
+            return months or None
+
+        # The fixed clock stands on 20 November 2026: October has ended.
+        assert await eventually(closed, timeout=10, what="the automatic close") == ["2026-10"]

@@ -1,8 +1,5 @@
 """Composition root of the tiering service."""
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -50,22 +47,8 @@ def create_app(
             interval_s=settings.month_close_check_interval_s,
             delay_minutes=settings.month_close_delay_minutes,
         )
-        app.router.lifespan_context = _with_scheduler(app.router.lifespan_context, scheduler)
+        app.router.lifespan_context = scheduler.running_beside(app.router.lifespan_context)
     return app
-
-
-def _with_scheduler(lifespan, scheduler: CloseScheduler):
-    @asynccontextmanager
-    async def run(app: FastAPI) -> AsyncIterator[None]:
-        async with lifespan(app):
-            task = asyncio.create_task(scheduler.run(), name="tiering-month-close-scheduler")
-            try:
-                yield
-            finally:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-
-    return run
 
 
 def run() -> None:

@@ -2,6 +2,10 @@
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
 
 from kam_shared.messaging.lease import Lease, LocalLease, PostgresAdvisoryLease
 from kam_shared.runtime import ServiceRuntime
@@ -23,6 +27,23 @@ class CloseScheduler:
             if engine.dialect.name == "postgresql"
             else LocalLease()
         )
+
+    def running_beside(
+        self, lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]]
+    ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+        """The app's lifespan with this scheduler running while the service runs (after start, before stop)."""
+
+        @asynccontextmanager
+        async def run(app: FastAPI) -> AsyncIterator[None]:
+            async with lifespan(app):
+                task = asyncio.create_task(self.run(), name="tiering-month-close-scheduler")
+                try:
+                    yield
+                finally:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+
+        return run
 
     async def run(self) -> None:
         """Looks every interval (the first look one interval after start, so a starting service settles first)."""
