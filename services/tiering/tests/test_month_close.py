@@ -4,14 +4,14 @@ bound, qualification at the close, and a close run again changes nothing unless 
 Figures are hand-computed; billing is posted per customer (no accounts)."""
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from kam_shared.events.catalog import RevenueUpdated, TierChanged
 from kam_tiering.close.runner import MonthCloser
 from kam_tiering.tier.repository import states_for
 
-from .conftest import billing, registered, yuan  # noqa: TID252
+from .conftest import billing, linked, registered, yuan  # noqa: TID252
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -124,6 +124,21 @@ class TestDemotion:
         tier = await tier_of("C-1")
         assert (tier["tier"], tier["qualified"]) == ("standard", False)
 
+    async def test_a_customer_known_only_by_the_link_of_an_account_is_demoted_too(
+        self, bus, client, clock, post_billing, tier_of
+    ):
+        await bus.publish(linked("C-9", "MS-0009", date(2025, 1, 1)))
+        await bus.settled()
+        await post_billing(
+            billing("B-1", account_no="MS-0009", amount_minor=yuan("600,000.00"), posted_on="2025-11-15")
+        )
+        assert (await tier_of("C-9"))["tier"] == "gold"
+
+        clock.set(at("2026-12-01"))
+        await close(client, "2026-11")
+
+        assert (await tier_of("C-9"))["tier"] == "standard"
+
 
 class TestNoDipAtTheStartOfAMonth:
     async def test_a_customer_billed_every_month_keeps_its_tier_and_its_figure_when_a_month_starts(
@@ -223,6 +238,24 @@ class TestClosingAgain:
             ("C-1", "gold", "standard"),
             ("C-1", "standard", "vip"),
         ]
+
+    async def test_closing_an_older_month_again_decides_tiers_at_the_latest_close(
+        self, bus, client, clock, post_billing, tier_of
+    ):
+        await a_gold_customer_billed_only_in(bus, post_billing, "2025-11-15")
+        await close(client, "2026-10")
+        clock.set(at("2026-12-01"))
+        await close(client, "2026-11")
+        await bus.settled()
+        announced = await changes(bus)
+
+        again = await close(client, "2026-10")
+        await bus.settled()
+
+        # At the close of 2026-10 alone the customer was gold; the close of 2026-11 has since demoted it.
+        assert (await tier_of("C-1"))["tier"] == "standard"
+        assert await changes(bus) == announced
+        assert (again["month"], again["runs"], again["tier_changes"]) == ("2026-10", 2, 0)
 
 
 class TestTheMonthsResource:

@@ -11,20 +11,23 @@ from kam_shared.db import upsert_adding
 from kam_tiering.billing.models import MonthlyRevenue
 from kam_tiering.close.models import MonthClose
 from kam_tiering.customer.models import CustomerProfile
+from kam_tiering.tier.models import TierState
 from kam_tiering.tier.repository import agreement_active_on
 
 monthly = MonthlyRevenue.__table__
 profiles = CustomerProfile.__table__
 closes = MonthClose.__table__
+states = TierState.__table__
 
 Windows = Mapping[str, tuple[str, str]]  # name -> (first month, last month), both included
 
 
 async def customer_batch(session: AsyncSession, *, after: str | None, size: int) -> list[str]:
-    """The next `size` customers tiering knows, in id order after `after`."""
-    query = select(profiles.c.customer_id).order_by(profiles.c.customer_id).limit(size)
+    """The next `size` customers tiering has decided a tier for, in id order after `after`: every customer the
+    registry announced, by registration or by a link of an account to it."""
+    query = select(states.c.customer_id).order_by(states.c.customer_id).limit(size)
     if after is not None:
-        query = query.where(profiles.c.customer_id > after)
+        query = query.where(states.c.customer_id > after)
     return list((await session.execute(query)).scalars())
 
 
