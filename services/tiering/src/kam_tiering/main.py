@@ -9,9 +9,11 @@ from kam_shared.clock import Clock
 from kam_shared.http import create_service_app
 from kam_shared.messaging.transport import Transport
 from kam_shared.runtime import ServiceDefinition, ServiceRuntime
+from kam_tiering.anomaly.router import router as anomaly_router
 from kam_tiering.billing.router import router as billing_router
 from kam_tiering.config import TieringSettings
 from kam_tiering.messaging.subscriptions import subscriptions
+from kam_tiering.rfm.router import router as rfm_router
 from kam_tiering.tables import messaging, metadata
 from kam_tiering.tier.policy import load_shipped
 from kam_tiering.tier.router import router as tier_router
@@ -33,7 +35,7 @@ def create_app(
         runtime,
         title="KAM Suite tiering",
         description="Billing intake, the revenue ledger, tier classification by versioned policy, anomalies.",
-        routers=[billing_router, tier_router],
+        routers=[billing_router, tier_router, anomaly_router, rfm_router],
     )
     app.state.policy = policy
     return app
