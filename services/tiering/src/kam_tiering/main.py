@@ -13,6 +13,7 @@ from kam_tiering.anomaly.router import router as anomaly_router
 from kam_tiering.billing.router import router as billing_router
 from kam_tiering.config import TieringSettings
 from kam_tiering.messaging.subscriptions import subscriptions
+from kam_tiering.override.router import router as override_router
 from kam_tiering.rfm.router import router as rfm_router
 from kam_tiering.tables import messaging, metadata
 from kam_tiering.tier.policy import load_shipped
@@ -35,7 +36,7 @@ def create_app(
         runtime,
         title="KAM Suite tiering",
         description="Billing intake, the revenue ledger, tier classification by versioned policy, anomalies.",
-        routers=[billing_router, tier_router, anomaly_router, rfm_router],
+        routers=[billing_router, tier_router, anomaly_router, rfm_router, override_router],
     )
     app.state.policy = policy
     return app

@@ -86,3 +86,13 @@ class TestOwners:
             "C-STD": ("standard", "outlet_and_care_team"),
             "C-NEVER-RATED": ("standard", "outlet_and_care_team"),
         }
+
+    async def test_a_tier_override_in_force_names_the_owner(self, ledger, detect, found, client):
+        await ledger("XM01", {"C-1": {"2026-09": 100_000, "2026-10": 10_000}}, tiers={"C-1": "vip"})
+        body = {"tier": "strategic", "reason": "national account", "expires_on": "2026-12-31"}
+        assert (await client.put("/v1/customers/C-1/tier-override", json=body)).status_code == 200
+
+        await detect("2026-10")
+
+        drop = (await found("2026-10"))[("C-1", "sharp_drop")]
+        assert (drop["tier"], drop["owner_role"]) == ("strategic", "region_head")

@@ -9,6 +9,7 @@ from kam_shared.db import lock_for_transaction
 from kam_shared.events.catalog import RevenueUpdated, TierChanged, TierReason
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.billing import repository as ledger
+from kam_tiering.override import repository as overrides
 from kam_tiering.tier import repository
 from kam_tiering.tier.classification import Profile, RevenueFigures, classify, is_promotion
 from kam_tiering.tier.policy import Policy
@@ -32,6 +33,8 @@ async def reevaluate(
     months = await ledger.months_for(session, customers, since)
     profiles = await repository.profiles_for(session, customers)
     states = await repository.states_for(session, customers)
+    # A manager's override wins: the earned tier is kept, but the tier in force (and so no event) does not change.
+    overridden = await overrides.active_for(session, customers, today)
     rows, events = [], []
     for customer_id in customers:
         figures = RevenueFigures.from_months(months.get(customer_id, {}), today)
@@ -78,7 +81,7 @@ async def reevaluate(
                 sequence=sequence,
             )
         )
-        if promoted:
+        if promoted and customer_id not in overridden:
             events.append(
                 TierChanged(
                     customer_id=customer_id,
