@@ -4,7 +4,7 @@ customer, returning only the customers it finds."""
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, tuple_, update
+from sqlalchemy import Select, and_, case, exists, func, literal, literal_column, null, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -155,6 +155,8 @@ async def upsert(session: AsyncSession, rows: Sequence[dict]) -> list:
         return []
     stmt = _insert(session)
     excluded = stmt.excluded
+    # No bound parameter in SET (hence literal_column and null()): with one, SQLAlchemy runs an upsert with
+    # RETURNING row by row instead of in multi-row batches.
     changed = or_(anomalies.c.fingerprint != excluded.fingerprint, anomalies.c.withdrawn_at.is_not(None))
     replaced = ("branch", "tier", "owner_role", "detail", "figures", "fingerprint", "policy_id", "policy_version")
     stmt = stmt.on_conflict_do_update(
@@ -162,10 +164,10 @@ async def upsert(session: AsyncSession, rows: Sequence[dict]) -> list:
         set_={
             **{name: excluded[name] for name in replaced},
             "last_run": excluded.last_run,
-            "revision": case((changed, anomalies.c.revision + 1), else_=anomalies.c.revision),
+            "revision": case((changed, anomalies.c.revision + literal_column("1")), else_=anomalies.c.revision),
             "revised_run": case((changed, excluded.revised_run), else_=anomalies.c.revised_run),
             "revised_at": case((changed, excluded.revised_at), else_=anomalies.c.revised_at),
-            "withdrawn_at": None,
+            "withdrawn_at": null(),
         },
     ).returning(anomalies.c.customer_id, anomalies.c.kind, anomalies.c.revision, anomalies.c.revised_run)
     return list(await session.execute(stmt, list(rows)))
