@@ -56,11 +56,12 @@ class AnomalyPolicy:
         unknown = sorted(set(owners) - set(TIERS))
         if unknown:
             raise ValueError(f"anomaly owner roles name unknown tiers {unknown}")
+        default = cls()
         policy = cls(
-            sharp_drop_over_percent=int(section.get("sharp_drop_over_percent", cls.sharp_drop_over_percent)),
-            quarterly_swing_percent=int(section.get("quarterly_swing_percent", cls.quarterly_swing_percent)),
-            branch_top_risers=int(section.get("branch_top_risers", cls.branch_top_risers)),
-            branch_top_fallers=int(section.get("branch_top_fallers", cls.branch_top_fallers)),
+            sharp_drop_over_percent=int(section.get("sharp_drop_over_percent", default.sharp_drop_over_percent)),
+            quarterly_swing_percent=int(section.get("quarterly_swing_percent", default.quarterly_swing_percent)),
+            branch_top_risers=int(section.get("branch_top_risers", default.branch_top_risers)),
+            branch_top_fallers=int(section.get("branch_top_fallers", default.branch_top_fallers)),
             owner_roles=tuple((tier, str(owners[tier])) for tier in TIERS),
         )
         if not 0 < policy.sharp_drop_over_percent < 100 or policy.quarterly_swing_percent <= 0:

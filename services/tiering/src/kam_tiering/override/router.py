@@ -14,7 +14,7 @@ router = APIRouter(prefix="/customers/{customer_id}/tier-override", tags=["tier 
 CustomerId = Annotated[str, Path(min_length=1, max_length=36, description="the registry's customer id")]
 
 
-@router.put("", response_model=OverrideRead, responses=error_responses(404, 415, 422))
+@router.put("", response_model=OverrideRead, responses=error_responses(404, 422))
 async def put_override(
     customer_id: CustomerId,
     override_in: Annotated[OverrideWrite, Body()],

@@ -110,7 +110,7 @@ async def expire_overrides(session: AsyncSession, *, month: str, policy: Policy,
         )
         changes.append((state, row["tier"], state["tier"], reason))
         done.append(row)
-    await repository.remove(session, [row["customer_id"] for row in expired])
+    await repository.remove(session, [row["customer_id"] for row in done])
     sequences = await _announce(session, changes, policy, outbox, now)
     await repository.append(
         session, [_entry(row, "expired", MONTH_CLOSE, now, seq) for row, seq in zip(done, sequences, strict=True)]
