@@ -9,12 +9,15 @@ from kam_shared.clock import Clock
 from kam_shared.http import create_service_app
 from kam_shared.messaging.transport import Transport
 from kam_shared.runtime import ServiceDefinition, ServiceRuntime
+from kam_tiering.anomaly.router import router as anomaly_router
 from kam_tiering.billing.router import router as billing_router
 from kam_tiering.close.router import router as close_router
 from kam_tiering.close.runner import MonthCloser
 from kam_tiering.close.scheduler import CloseScheduler
 from kam_tiering.config import TieringSettings
 from kam_tiering.messaging.subscriptions import subscriptions
+from kam_tiering.override.router import router as override_router
+from kam_tiering.rfm.router import router as rfm_router
 from kam_tiering.tables import messaging, metadata
 from kam_tiering.tier.policy import load_shipped
 from kam_tiering.tier.router import router as tier_router
@@ -36,7 +39,7 @@ def create_app(
         runtime,
         title="KAM Suite tiering",
         description="Billing intake, the revenue ledger, tier classification by versioned policy, anomalies.",
-        routers=[billing_router, tier_router, close_router],
+        routers=[billing_router, tier_router, close_router, anomaly_router, rfm_router, override_router],
     )
     app.state.policy = policy
     app.state.month_closer = MonthCloser(runtime, policy, batch_size=settings.month_close_batch_size)

@@ -219,6 +219,39 @@ class RevenueUpdated(Event):
     sequence: int
 
 
+AnomalyKind = Literal["sharp_drop", "dormant", "quarterly_swing", "branch_top_riser", "branch_top_faller"]
+ANOMALY_KINDS: tuple[AnomalyKind, ...] = (
+    "sharp_drop",
+    "dormant",
+    "quarterly_swing",
+    "branch_top_riser",
+    "branch_top_faller",
+)
+
+
+class AnomalyDetected(Event):
+    """A change in a customer's monthly revenue that its owner must follow up, found when a month is closed.
+
+    Closing the month again recomputes: an anomaly whose figures changed is sent again with a higher revision;
+    one that did not change is not sent again."""
+
+    TYPE = "anomaly.detected"
+    TOPIC = Topics.TIERING
+
+    customer_id: str
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="the month closed")
+    kind: AnomalyKind
+    branch: str
+    tier: Tier
+    owner_role: str = Field(description="who follows it up, by tier (policy data): e.g. region_head, branch_manager")
+    detail: str
+    figures: dict[str, int | str]
+    revision: int = Field(ge=1)
+    policy_id: str
+    policy_version: int
+    detected_at: AwareDatetime
+
+
 class TicketOpened(Event):
     TYPE = "ticket.opened"
     TOPIC = Topics.SERVICE_DESK
@@ -244,6 +277,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BillingPosted,
         TierChanged,
         RevenueUpdated,
+        AnomalyDetected,
         TicketOpened,
     )
 }
@@ -254,11 +288,14 @@ def event_class(event_type: str) -> type[Event] | None:
 
 
 __all__ = [
+    "ANOMALY_KINDS",
     "EVENT_TYPES",
     "FIRST_BUSINESS_YEAR",
     "LAST_BUSINESS_YEAR",
     "TIERS",
     "AccountNo",
+    "AnomalyDetected",
+    "AnomalyKind",
     "BillingAccountLinked",
     "BillingPosted",
     "BusinessDate",

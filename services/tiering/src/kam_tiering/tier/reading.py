@@ -1,5 +1,7 @@
 """What the tier and revenue views show of one customer: tiering's own figures, for customers it knows."""
 
+from datetime import date
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.clock import add_months
@@ -7,6 +9,7 @@ from kam_shared.errors import FieldError, InvalidInput, NotFound
 from kam_shared.events.catalog import FIRST_BUSINESS_YEAR, LAST_BUSINESS_YEAR
 from kam_tiering.billing import repository as ledger
 from kam_tiering.billing.schemas import MonthRevenue, RevenueSeries
+from kam_tiering.override.reading import with_override
 from kam_tiering.tier import repository
 from kam_tiering.tier.policy import Policy
 from kam_tiering.tier.schemas import TierRead
@@ -17,10 +20,10 @@ FIRST_MONTH = f"{FIRST_BUSINESS_YEAR:04d}-01"
 LAST_MONTH = f"{LAST_BUSINESS_YEAR:04d}-12"
 
 
-async def tier_of(session: AsyncSession, customer_id: str, *, policy: Policy) -> TierRead:
+async def tier_of(session: AsyncSession, customer_id: str, *, policy: Policy, today: date) -> TierRead:
     state = await repository.get_state(session, customer_id)
     if state is not None:
-        return TierRead.model_validate(state)
+        return await with_override(session, TierRead.model_validate(state), today=today)
     await _known(session, customer_id)
     return TierRead(
         customer_id=customer_id,

@@ -24,9 +24,10 @@ Month = Annotated[
 
 
 @router.get("/tier", response_model=TierRead, responses=error_responses(404, 422))
-async def get_tier(customer_id: CustomerId, session: SessionDep, policy: PolicyDep) -> TierRead:
-    """The customer's tier with its reasons; 404 for an id the registry has not announced."""
-    return await reading.tier_of(session, customer_id, policy=policy)
+async def get_tier(customer_id: CustomerId, session: SessionDep, runtime: RuntimeDep, policy: PolicyDep) -> TierRead:
+    """The customer's tier with its reasons (a tier override in force wins); 404 for an id the registry has not
+    announced."""
+    return await reading.tier_of(session, customer_id, policy=policy, today=business_today(runtime.clock))
 
 
 @router.get("/revenue", response_model=RevenueSeries, responses=error_responses(404, 422))

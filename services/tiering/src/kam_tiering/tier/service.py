@@ -11,6 +11,7 @@ from kam_shared.db import lock_for_transaction
 from kam_shared.events.catalog import RevenueUpdated, TierChanged, TierReason
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.billing import repository as ledger
+from kam_tiering.override import repository as overrides
 from kam_tiering.tier import repository
 from kam_tiering.tier.classification import Profile, RevenueFigures, classify, county_ranks, is_promotion
 from kam_tiering.tier.policy import Policy
@@ -43,6 +44,8 @@ async def reevaluate(
         customer_id: RevenueFigures.from_months(months.get(customer_id, {}), today) for customer_id in customers
     }
     ranks = await _county_ranks(session, profiles, figures_of, policy=policy, today=today)
+    # A manager's override wins: the earned tier is kept, but the tier in force (and so no event) does not change.
+    overridden = await overrides.active_for(session, customers, today)
     rows, events = [], []
     for customer_id in customers:
         figures = replace(figures_of[customer_id], county_rank=ranks.get(customer_id))
@@ -89,7 +92,7 @@ async def reevaluate(
                 sequence=sequence,
             )
         )
-        if promoted:
+        if promoted and customer_id not in overridden:
             events.append(
                 TierChanged(
                     customer_id=customer_id,

@@ -1,0 +1,37 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from kam_shared.errors import error_responses
+from kam_shared.http import SessionDep
+from kam_tiering.anomaly.router import MONTH_PATTERN, NO_CONTROL_CHARACTERS
+from kam_tiering.rfm import reading
+from kam_tiering.rfm.schemas import RfmPage, RfmRead
+
+router = APIRouter(tags=["rfm"])
+
+Month = Annotated[
+    str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM, a closed month; the latest scored by default")
+]
+
+
+@router.get("/customers/{customer_id}/rfm", response_model=RfmRead, responses=error_responses(404, 422))
+async def get_rfm(
+    customer_id: Annotated[str, Path(min_length=1, max_length=36, description="the registry's customer id")],
+    session: SessionDep,
+    month: Month = None,
+) -> RfmRead:
+    """The customer's recency, frequency and monetary figures, their 1-5 quintile scores and its segment."""
+    return await reading.rfm_of(session, customer_id, month=month)
+
+
+@router.get("/rfm", response_model=RfmPage, responses=error_responses(422))
+async def list_rfm(
+    session: SessionDep,
+    month: Month = None,
+    segment: Annotated[str | None, Query(min_length=1, max_length=50, pattern=NO_CONTROL_CHARACTERS)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
+) -> RfmPage:
+    """Scored customers of a month by customer id, optionally of one segment (champion, loyal, at_risk, ...)."""
+    return await reading.list_scores(session, month=month, segment=segment, cursor=cursor, limit=limit)
