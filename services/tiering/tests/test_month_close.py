@@ -309,3 +309,9 @@ class TestTheMonthsResource:
         assert response.status_code == 409
         assert response.json()["status"] == 409
         assert (await client.post("/v1/months/2026-13/close")).status_code == 422
+
+    async def test_a_month_before_the_ledger_years_is_refused_naming_the_month(self, client):
+        response = await client.post("/v1/months/1999-12/close")
+
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "month"
