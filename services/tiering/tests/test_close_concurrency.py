@@ -5,9 +5,12 @@ import asyncio
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from kam_shared.events.catalog import BillingPosted, TierChanged
 from kam_shared.events.envelope import Envelope
 from kam_tiering.billing import service as billing
+from kam_tiering.close.runner import CloseRunning, MonthCloser
 
 from .conftest import NOW, registered, yuan  # noqa: TID252
 
@@ -64,3 +67,24 @@ async def test_a_close_waits_for_billing_in_flight_and_does_not_demote_what_it_k
     sequences = [envelope.data.sequence for envelope in await bus.published("revenue.updated")]
     assert len(sequences) == len(set(sequences)), sequences
     assert record["tier_changes"] == 0
+
+
+async def test_a_second_close_while_one_runs_is_refused_on_this_replica_and_on_another(app):
+    runtime, policy = app.state.runtime, app.state.policy
+    gate = asyncio.Event()
+
+    async def held_open(session, **_) -> None:
+        await gate.wait()
+
+    closer = MonthCloser(runtime, policy, steps=[held_open])
+    running = asyncio.create_task(closer.close("2026-10"))
+    await asyncio.sleep(0.2)
+    try:
+        with pytest.raises(CloseRunning):
+            await closer.close("2026-09")
+        if runtime.engine.dialect.name == "postgresql":
+            with pytest.raises(CloseRunning):
+                await MonthCloser(runtime, policy).close("2026-09")
+    finally:
+        gate.set()
+        await running

@@ -139,6 +139,23 @@ class TestDemotion:
 
         assert (await tier_of("C-9"))["tier"] == "standard"
 
+    async def test_previous_year_and_current_month_at_a_close_test_the_month_closed(
+        self, bus, client, clock, post_billing, tier_of
+    ):
+        # 2025: 10,000.00; 2026-11: 1,000.00. Trailing revenue stays below 10,000.00 throughout.
+        await bus.publish(registered("C-1"))
+        await post_billing(bill("B-1", "C-1", "10,000.00", "2025-05-10"), bill("B-2", "C-1", "1,000.00", "2026-11-10"))
+        assert (await tier_of("C-1"))["tier"] == "vip"
+
+        # On 1 December month-to-date is 0, but the month closed, November, has its 1,000.00.
+        clock.set(at("2026-12-01"))
+        await close(client, "2026-11")
+        assert (await tier_of("C-1"))["tier"] == "vip"
+
+        clock.set(at("2027-01-01"))
+        await close(client, "2026-12")
+        assert (await tier_of("C-1"))["tier"] == "standard"
+
 
 class TestNoDipAtTheStartOfAMonth:
     async def test_a_customer_billed_every_month_keeps_its_tier_and_its_figure_when_a_month_starts(
@@ -258,6 +275,20 @@ class TestClosingAgain:
         assert (again["month"], again["runs"], again["tier_changes"]) == ("2026-10", 2, 0)
 
 
+class TestStepsOfAClose:
+    async def test_each_step_runs_after_the_tier_pass_with_the_month_closed_at_every_close(self, app, clock):
+        seen = []
+
+        async def step(session, *, month, policy, outbox, clock) -> None:
+            seen.append((month, policy.id, clock.now()))
+
+        closer = MonthCloser(app.state.runtime, app.state.policy, steps=[step])
+        await closer.close("2026-10")
+        await closer.close("2026-10")
+
+        assert seen == [("2026-10", "postal-standard", clock.now())] * 2
+
+
 class TestTheMonthsResource:
     async def test_closed_months_are_listed_latest_first(self, client, clock):
         clock.set(at("2026-12-01"))
@@ -278,3 +309,9 @@ class TestTheMonthsResource:
         assert response.status_code == 409
         assert response.json()["status"] == 409
         assert (await client.post("/v1/months/2026-13/close")).status_code == 422
+
+    async def test_a_month_before_the_ledger_years_is_refused_naming_the_month(self, client):
+        response = await client.post("/v1/months/1999-12/close")
+
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "month"

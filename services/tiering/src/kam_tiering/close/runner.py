@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from kam_shared.clock import BUSINESS_TZ, Clock, add_months, business_today, month_key
 from kam_shared.db import transaction
-from kam_shared.errors import Conflict
+from kam_shared.errors import Conflict, InvalidInput
 from kam_shared.events.catalog import FIRST_BUSINESS_YEAR
 from kam_shared.messaging.lease import Lease, LocalLease, PostgresAdvisoryLease
 from kam_shared.runtime import ServiceRuntime
@@ -62,8 +62,10 @@ class MonthCloser:
         return LocalLease()
 
     def check_ended(self, month: str) -> None:
+        if month < FIRST_MONTH:
+            raise InvalidInput(f"the ledger keeps months from {FIRST_MONTH}", field="month")
         current = month_key(business_today(self.clock))
-        if not FIRST_MONTH <= month < current:
+        if month >= current:
             raise MonthNotEnded(f"{month} has not ended yet in Asia/Shanghai (it is {current})", field="month")
 
     async def close(self, month: str) -> dict:

@@ -58,9 +58,13 @@ class CloseScheduler:
                     log.info("month close already running elsewhere; looking again later")
                 except Exception:
                     log.exception("scheduled month close failed; it is tried again at the next look")
-                    await self._lease.release()
+                    await self.stand_down()
         finally:
-            await self._lease.release()
+            await self.stand_down()
+
+    async def stand_down(self) -> None:
+        """Gives the lease up, so another replica takes the scheduling over."""
+        await self._lease.release()
 
     async def run_once(self) -> list[str]:
         """Closes the months that are due, when this replica holds the scheduler's lease; returns them."""

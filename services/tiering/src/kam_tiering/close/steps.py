@@ -4,7 +4,7 @@ Each step is `async (session, *, month, policy, outbox, clock) -> None`, runs in
 that the closer commits, and must be idempotent: a month can be closed again, and each close runs every step
 again on the ledger as it stands. Anomalies and RFM scoring are to be listed here."""
 
-from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,11 +12,11 @@ from kam_shared.clock import Clock
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.tier.policy import Policy
 
-CloseStep = Callable[..., Awaitable[None]]
 
-
-async def _signature(session: AsyncSession, *, month: str, policy: Policy, outbox: Outbox, clock: Clock) -> None:
-    """The shape of a step (not a step itself)."""
+class CloseStep(Protocol):
+    async def __call__(
+        self, session: AsyncSession, *, month: str, policy: Policy, outbox: Outbox, clock: Clock
+    ) -> None: ...
 
 
 CLOSE_STEPS: tuple[CloseStep, ...] = ()
