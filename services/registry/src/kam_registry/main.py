@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from kam_registry.billing_account.router import router as billing_account_router
 from kam_registry.config import RegistrySettings
 from kam_registry.customer.router import router as customer_router
+from kam_registry.messaging.subscriptions import SUBSCRIPTIONS
 from kam_registry.tables import messaging, metadata
 from kam_shared.cli import serve
 from kam_shared.clock import Clock
@@ -21,6 +22,7 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     tables=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
+    subscriptions=SUBSCRIPTIONS,
 )
 
 

@@ -1,4 +1,4 @@
-from kam_shared.errors import Conflict, NotFound
+from kam_shared.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
 
 
 class CustomerNotFound(NotFound):
@@ -16,3 +16,21 @@ class DuplicateUscc(Conflict):
         )
         self.uscc = uscc
         self.existing_id = existing_id
+
+
+class StaleVersion(PreconditionFailed):
+    def __init__(self, customer_id: str, current_version: int | None) -> None:
+        super().__init__(
+            f"customer {customer_id} has changed since the version in If-Match; read it again and reapply the change",
+            extensions={"current_etag": f'"{current_version}"'} if current_version is not None else None,
+        )
+
+
+class IfMatchRequired(PreconditionRequired):
+    def __init__(self) -> None:
+        super().__init__("a change needs If-Match with the ETag of the version it was made on")
+
+
+class InvalidIfMatch(PreconditionFailed):
+    def __init__(self, value: str) -> None:
+        super().__init__(f"If-Match {value[:80]!r} is no ETag this service issued")

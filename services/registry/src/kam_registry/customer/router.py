@@ -1,17 +1,21 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
-from kam_registry.customer import service
-from kam_registry.customer.schemas import CustomerCreate, CustomerRead
+from kam_registry.customer import changes, listing, service
+from kam_registry.customer.etag import etag_of, expected_version
+from kam_registry.customer.repository import CustomerFilter
+from kam_registry.customer.schemas import CustomerCreate, CustomerPage, CustomerRead, CustomerUpdate
 from kam_registry.validation import CUSTOMER_ID_MAX
 from kam_shared.errors import error_responses
+from kam_shared.events.catalog import Tier
 from kam_shared.http import RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 CustomerId = Annotated[str, Path(min_length=1, max_length=CUSTOMER_ID_MAX, pattern=NO_CONTROL_CHARACTERS)]
+Code = Annotated[str | None, Query(min_length=1, max_length=50, pattern=NO_CONTROL_CHARACTERS)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CustomerRead, responses=error_responses(409, 422))
@@ -20,12 +24,61 @@ async def register_customer(
 ) -> CustomerRead:
     customer = await service.register(session, customer_in=customer_in, outbox=runtime.outbox, clock=runtime.clock)
     response.headers["Location"] = str(request.url_for("get_customer", customer_id=customer.id))
-    response.headers["ETag"] = f'"{customer.version}"'
+    response.headers["ETag"] = etag_of(customer)
     return customer
+
+
+@router.get("", response_model=CustomerPage, responses=error_responses(422))
+async def list_customers(
+    session: SessionDep,
+    branch: Code = None,
+    county: Code = None,
+    industry: Code = None,
+    important: bool | None = None,
+    tier: Tier | None = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, pattern=NO_CONTROL_CHARACTERS, description="part of a name or USCC"),
+    ] = None,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=listing.MAX_PAGE)] = listing.DEFAULT_PAGE,
+) -> CustomerPage:
+    where = CustomerFilter(
+        branch=branch,
+        county=county,
+        industry=industry,
+        important=important,
+        tiers=[tier] if tier else None,
+        q=q.strip() or None if q else None,
+    )
+    return await listing.list_customers(session, where=where, cursor=cursor, limit=limit)
 
 
 @router.get("/{customer_id}", response_model=CustomerRead, responses=error_responses(404, 422))
 async def get_customer(customer_id: CustomerId, session: SessionDep, response: Response) -> CustomerRead:
     customer = await service.get(session, customer_id=customer_id)
-    response.headers["ETag"] = f'"{customer.version}"'
+    response.headers["ETag"] = etag_of(customer)
+    return customer
+
+
+@router.patch("/{customer_id}", response_model=CustomerRead, responses=error_responses(404, 409, 412, 422, 428))
+async def change_customer(
+    customer_id: CustomerId,
+    customer_in: CustomerUpdate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    response: Response,
+    if_match: Annotated[
+        str | None, Header(max_length=200, description="the ETag of the version the change was made on")
+    ] = None,
+) -> CustomerRead:
+    customer = await changes.update(
+        session,
+        customer_id=customer_id,
+        customer_in=customer_in,
+        if_match=expected_version(if_match),
+        outbox=runtime.outbox,
+        clock=runtime.clock,
+    )
+    response.headers["ETag"] = etag_of(customer)
     return customer

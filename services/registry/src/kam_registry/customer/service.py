@@ -10,7 +10,7 @@ from kam_registry.customer.exceptions import CustomerNotFound, DuplicateUscc
 from kam_registry.customer.models import Customer
 from kam_registry.customer.schemas import Agreement, CustomerCreate, CustomerRead
 from kam_shared.clock import Clock
-from kam_shared.events.catalog import CustomerRegistered
+from kam_shared.events.catalog import CustomerProfile, CustomerRegistered
 from kam_shared.messaging.outbox import Outbox
 
 _SPACE_AND_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -30,6 +30,14 @@ def to_read(customer: Customer) -> CustomerRead:
     return CustomerRead.model_validate(
         {**customer.model_dump(exclude={"agreement_signed_on", "agreement_expires_on"}), "agreement": agreement}
     )
+
+
+def profile_of(customer: Customer) -> dict:
+    """The profile every registry customer event carries (kam_shared.events.catalog.CustomerProfile)."""
+    return {
+        "customer_id": customer.id,
+        **{name: getattr(customer, name) for name in CustomerProfile.model_fields if name != "customer_id"},
+    }
 
 
 async def register(session: AsyncSession, *, customer_in: CustomerCreate, outbox: Outbox, clock: Clock) -> CustomerRead:
@@ -57,25 +65,8 @@ async def register(session: AsyncSession, *, customer_in: CustomerCreate, outbox
         if existing is None:
             raise
         raise DuplicateUscc(customer_in.uscc, existing.id) from None
-    await outbox.add(
-        session,
-        [
-            CustomerRegistered(
-                customer_id=customer.id,
-                full_name=customer.full_name,
-                short_name=customer.short_name,
-                uscc=customer.uscc,
-                industry=customer.industry,
-                branch=customer.branch,
-                county=customer.county,
-                important=customer.important,
-                potential=customer.potential,
-                agreement_signed_on=customer.agreement_signed_on,
-                agreement_expires_on=customer.agreement_expires_on,
-                registered_at=now,
-            )
-        ],
-    )
+    registered = CustomerRegistered(**profile_of(customer), registered_at=now, sequence=customer.version)
+    await outbox.add(session, [registered])
     return to_read(customer)
 
 
