@@ -44,7 +44,9 @@ async def test_existing_customers_and_accounts_survive_the_upgrade_and_read_as_b
 
     await asyncio.to_thread(command.upgrade, config, "head")
 
-    [customer] = await execute(url, "SELECT id, version, tier, tier_sequence FROM customer")
-    assert customer == ("c-1", 3, "standard", 0)
+    [customer] = await execute(
+        url, "SELECT id, version, tier, tier_sequence, normalized_name, duplicate_of FROM customer"
+    )
+    assert customer == ("c-1", 3, "standard", 0, "厦门港务物流有限公司", None)
     [account] = await execute(url, "SELECT account_no, customer_id FROM billing_account")
     assert account == ("A-1", "c-1")

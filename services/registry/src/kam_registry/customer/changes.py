@@ -9,11 +9,15 @@ from kam_registry.customer import repository
 from kam_registry.customer.etag import ANY
 from kam_registry.customer.exceptions import CustomerNotFound, DuplicateUscc, StaleVersion
 from kam_registry.customer.models import Customer
-from kam_registry.customer.schemas import CustomerRead, CustomerUpdate
-from kam_registry.customer.service import normalise_name, profile_of, to_read
+from kam_registry.customer.names import normalise_name
+from kam_registry.customer.schemas import CustomerRead, CustomerUpdate, DuplicateConfirmation
+from kam_registry.customer.service import check_name, profile_of, to_read
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import CustomerUpdated
 from kam_shared.messaging.outbox import Outbox
+
+# Columns a change may set that are the registry's own record, not fields the caller changed.
+SERVER_OWNED = frozenset({"normalized_name", "duplicate_of", "duplicate_reason"})
 
 
 def new_values(customer: Customer, customer_in: CustomerUpdate) -> dict[str, Any]:
@@ -34,6 +38,7 @@ async def update(
     customer_id: str,
     customer_in: CustomerUpdate,
     if_match: int,
+    confirmation: DuplicateConfirmation,
     outbox: Outbox,
     clock: Clock,
 ) -> CustomerRead:
@@ -52,8 +57,10 @@ async def update(
         existing = await repository.find_by_uscc(session, values["uscc"])
         if existing is not None:
             raise DuplicateUscc(values["uscc"], existing.id)
-    if "full_name" in values:
-        values["normalized_name"] = normalise_name(values["full_name"])
+    if "full_name" in values and normalise_name(values["full_name"]) != customer.normalized_name:
+        values.update(
+            await check_name(session, full_name=values["full_name"], confirmation=confirmation, other_than=customer_id)
+        )
     now = clock.now()
     try:
         async with session.begin_nested():
@@ -68,7 +75,7 @@ async def update(
         # Only where the row lock is a no-op (SQLite serialises writers instead): another change came first.
         raise StaleVersion(customer_id, None)
     await session.refresh(customer)
-    changed = sorted(name for name in values if name != "normalized_name")
+    changed = sorted(name for name in values if name not in SERVER_OWNED)
     await outbox.add(
         session,
         [CustomerUpdated(**profile_of(customer), changed=changed, sequence=customer.version, updated_at=now)],

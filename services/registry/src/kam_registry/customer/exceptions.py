@@ -34,3 +34,13 @@ class IfMatchRequired(PreconditionRequired):
 class InvalidIfMatch(PreconditionFailed):
     def __init__(self, value: str) -> None:
         super().__init__(f"If-Match {value[:80]!r} is no ETag this service issued")
+
+
+class DuplicateName(Conflict):
+    def __init__(self, full_name: str, existing_id: str, existing_name: str) -> None:
+        super().__init__(
+            f"{existing_name!r}, registered as {existing_id}, has the same normalised name as {full_name!r}; "
+            "if they are different organisations, send force=true with a reason",
+            field="full_name",
+            extensions={"existing_customer_id": existing_id},
+        )

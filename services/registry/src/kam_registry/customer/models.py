@@ -25,6 +25,9 @@ class Customer(RegistryModel, table=True):
     potential: bool = False
     agreement_signed_on: date | None = None
     agreement_expires_on: date | None = None
+    # Registered (or renamed) on purpose under a name another customer already has: which one, and why.
+    duplicate_of: str | None = Field(default=None, max_length=36)
+    duplicate_reason: str | None = Field(default=None, max_length=500)
     # Learned from tiering's tier.changed, applied only when its sequence is higher than the one held.
     tier: str = Field(default="standard", max_length=20, sa_column_kwargs={"server_default": text("'standard'")})
     tier_sequence: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})

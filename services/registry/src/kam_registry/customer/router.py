@@ -1,13 +1,19 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
 from kam_registry.customer import changes, listing, service
 from kam_registry.customer.etag import etag_of, expected_version
 from kam_registry.customer.repository import CustomerFilter
-from kam_registry.customer.schemas import CustomerCreate, CustomerPage, CustomerRead, CustomerUpdate
+from kam_registry.customer.schemas import (
+    CustomerCreate,
+    CustomerPage,
+    CustomerRead,
+    CustomerUpdate,
+    DuplicateConfirmation,
+)
 from kam_registry.validation import CUSTOMER_ID_MAX
-from kam_shared.errors import error_responses
+from kam_shared.errors import InvalidInput, error_responses
 from kam_shared.events.catalog import Tier
 from kam_shared.http import RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
@@ -18,11 +24,34 @@ CustomerId = Annotated[str, Path(min_length=1, max_length=CUSTOMER_ID_MAX, patte
 Code = Annotated[str | None, Query(min_length=1, max_length=50, pattern=NO_CONTROL_CHARACTERS)]
 
 
+def duplicate_confirmation(
+    force: Annotated[
+        bool, Query(description="register (or rename) although another customer has the same normalised name")
+    ] = False,
+    reason: Annotated[
+        str | None, Query(min_length=1, max_length=500, pattern=NO_CONTROL_CHARACTERS, description="why, with force")
+    ] = None,
+) -> DuplicateConfirmation:
+    if force and not (reason and reason.strip()):
+        raise InvalidInput("force=true needs a reason", field="reason")
+    return DuplicateConfirmation(force=force, reason=reason.strip() if force and reason else None)
+
+
+Confirmation = Annotated[DuplicateConfirmation, Depends(duplicate_confirmation)]
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CustomerRead, responses=error_responses(409, 422))
 async def register_customer(
-    customer_in: CustomerCreate, session: SessionDep, runtime: RuntimeDep, request: Request, response: Response
+    customer_in: CustomerCreate,
+    confirmation: Confirmation,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    request: Request,
+    response: Response,
 ) -> CustomerRead:
-    customer = await service.register(session, customer_in=customer_in, outbox=runtime.outbox, clock=runtime.clock)
+    customer = await service.register(
+        session, customer_in=customer_in, confirmation=confirmation, outbox=runtime.outbox, clock=runtime.clock
+    )
     response.headers["Location"] = str(request.url_for("get_customer", customer_id=customer.id))
     response.headers["ETag"] = etag_of(customer)
     return customer
@@ -65,6 +94,7 @@ async def get_customer(customer_id: CustomerId, session: SessionDep, response: R
 async def change_customer(
     customer_id: CustomerId,
     customer_in: CustomerUpdate,
+    confirmation: Confirmation,
     session: SessionDep,
     runtime: RuntimeDep,
     response: Response,
@@ -77,6 +107,7 @@ async def change_customer(
         customer_id=customer_id,
         customer_in=customer_in,
         if_match=expected_version(if_match),
+        confirmation=confirmation,
         outbox=runtime.outbox,
         clock=runtime.clock,
     )

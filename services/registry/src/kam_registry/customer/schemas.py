@@ -95,6 +95,10 @@ class CustomerRead(CustomerBase):
     uscc: str | None
     agreement: Agreement | None
     tier: Tier = Field(description="as tiering last announced it (tier.changed); standard until then")
+    duplicate_of: str | None = Field(
+        default=None, description="the customer with the same normalised name this one was confirmed beside"
+    )
+    duplicate_reason: str | None = None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -103,3 +107,10 @@ class CustomerRead(CustomerBase):
 class CustomerPage(BaseModel):
     items: list[CustomerRead]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class DuplicateConfirmation(BaseModel):
+    """The caller's word that a customer whose normalised name is taken is nevertheless another organisation."""
+
+    force: bool = False
+    reason: str | None = None
