@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kam_registry.billing_account.router import accounts_router
 from kam_registry.billing_account.router import router as billing_account_router
 from kam_registry.config import RegistrySettings
 from kam_registry.customer.router import router as customer_router
@@ -34,7 +35,7 @@ def create_app(
         runtime,
         title="KAM Suite registry",
         description="Customers and their archives, billing accounts, account managers, claims and contacts.",
-        routers=[customer_router, billing_account_router],
+        routers=[customer_router, billing_account_router, accounts_router],
     )
 
 

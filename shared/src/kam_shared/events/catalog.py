@@ -134,6 +134,18 @@ class BillingAccountLinked(Event):
     linked_at: AwareDatetime
 
 
+class BillingAccountClosed(Event):
+    """A move-out: from `effective_to` on, the account is held by nobody until it is linked again."""
+
+    TYPE = "billing_account.closed"
+    TOPIC = Topics.REGISTRY
+
+    customer_id: str
+    account_no: AccountNo
+    effective_to: date = Field(description="the first day the customer no longer holds the account")
+    closed_at: AwareDatetime
+
+
 # One charge of a trillion yuan, or a billion items, is a mistake, not a customer.
 MAX_AMOUNT_MINOR = 10**14
 MAX_ITEMS = 10**9
@@ -241,6 +253,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CustomerRegistered,
         CustomerUpdated,
         BillingAccountLinked,
+        BillingAccountClosed,
         BillingPosted,
         TierChanged,
         RevenueUpdated,
@@ -259,6 +272,7 @@ __all__ = [
     "LAST_BUSINESS_YEAR",
     "TIERS",
     "AccountNo",
+    "BillingAccountClosed",
     "BillingAccountLinked",
     "BillingPosted",
     "BusinessDate",
