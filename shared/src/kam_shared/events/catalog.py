@@ -146,6 +146,45 @@ class BillingAccountClosed(Event):
     closed_at: AwareDatetime
 
 
+class StaffContact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["phone", "mobile", "email", "fax", "wechat"]
+    value: str
+
+
+class StaffRegistered(Event):
+    """A person of an org unit who can manage customers and handle escalations (level 0 service centre .. 3)."""
+
+    TYPE = "staff.registered"
+    TOPIC = Topics.REGISTRY
+
+    staff_id: str
+    name: str
+    org_unit: str
+    level: int = Field(ge=0, le=3)
+    contacts: list[StaffContact] = []
+    registered_at: AwareDatetime
+
+    @property
+    def subject(self) -> str | None:
+        return f"staff:{self.staff_id}"
+
+
+class ManagerAssigned(Event):
+    """A customer's account managers after a change: A (primary) and B (backup), and who they were before."""
+
+    TYPE = "manager.assigned"
+    TOPIC = Topics.REGISTRY
+
+    customer_id: str
+    a: str | None = Field(description="staff id of manager A, or null")
+    b: str | None = Field(description="staff id of manager B, or null")
+    previous_a: str | None = None
+    previous_b: str | None = None
+    assigned_at: AwareDatetime
+
+
 # One charge of a trillion yuan, or a billion items, is a mistake, not a customer.
 MAX_AMOUNT_MINOR = 10**14
 MAX_ITEMS = 10**9
@@ -254,6 +293,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CustomerUpdated,
         BillingAccountLinked,
         BillingAccountClosed,
+        StaffRegistered,
+        ManagerAssigned,
         BillingPosted,
         TierChanged,
         RevenueUpdated,
@@ -280,7 +321,10 @@ __all__ = [
     "CustomerRegistered",
     "CustomerUpdated",
     "Event",
+    "ManagerAssigned",
     "RevenueUpdated",
+    "StaffContact",
+    "StaffRegistered",
     "Tier",
     "TierChanged",
     "TierReason",

@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
@@ -12,9 +12,10 @@ from kam_registry.customer.schemas import (
     CustomerUpdate,
     DuplicateConfirmation,
 )
+from kam_registry.manager import repository as managers
 from kam_registry.validation import CUSTOMER_ID_MAX
 from kam_shared.errors import InvalidInput, error_responses
-from kam_shared.events.catalog import Tier
+from kam_shared.events.catalog import TIERS, Tier
 from kam_shared.http import RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
@@ -71,16 +72,29 @@ async def list_customers(
     ] = None,
     cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=listing.MAX_PAGE)] = listing.DEFAULT_PAGE,
+    missing_manager: Annotated[
+        Literal["a", "b"] | None,
+        Query(description="only key accounts of VIP tier and above with nobody in this manager role"),
+    ] = None,
 ) -> CustomerPage:
     where = CustomerFilter(
         branch=branch,
         county=county,
         industry=industry,
         important=important,
-        tiers=[tier] if tier else None,
+        tiers=_tiers(tier, missing_manager),
         q=q.strip() or None if q else None,
     )
-    return await listing.list_customers(session, where=where, cursor=cursor, limit=limit)
+    extra = [managers.lacking(missing_manager)] if missing_manager else []
+    return await listing.list_customers(session, where=where, cursor=cursor, limit=limit, extra=extra)
+
+
+def _tiers(tier: Tier | None, missing_manager: str | None) -> list[str] | None:
+    if missing_manager is None:
+        return [tier] if tier else None
+    # Only VIP and above must have both managers.
+    must_have_both = TIERS[: TIERS.index("vip") + 1]
+    return [tier] if tier in must_have_both else [] if tier else list(must_have_both)
 
 
 @router.get("/{customer_id}", response_model=CustomerRead, responses=error_responses(404, 422))
