@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from kam_registry.billing_account.router import accounts_router
 from kam_registry.billing_account.router import router as billing_account_router
+from kam_registry.claim.router import router as claim_router
 from kam_registry.config import RegistrySettings
 from kam_registry.customer.router import router as customer_router
 from kam_registry.manager.router import router as manager_router
@@ -37,7 +38,7 @@ def create_app(
         runtime,
         title="KAM Suite registry",
         description="Customers and their archives, billing accounts, account managers, claims and contacts.",
-        routers=[customer_router, billing_account_router, accounts_router, staff_router, manager_router],
+        routers=[customer_router, billing_account_router, accounts_router, staff_router, manager_router, claim_router],
     )
 
 
