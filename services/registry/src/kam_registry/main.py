@@ -9,6 +9,7 @@ from kam_registry.billing_account.router import router as billing_account_router
 from kam_registry.claim.router import router as claim_router
 from kam_registry.config import RegistrySettings
 from kam_registry.customer.router import router as customer_router
+from kam_registry.group.router import router as group_router
 from kam_registry.manager.router import router as manager_router
 from kam_registry.messaging.subscriptions import SUBSCRIPTIONS
 from kam_registry.staff.router import router as staff_router
@@ -38,7 +39,15 @@ def create_app(
         runtime,
         title="KAM Suite registry",
         description="Customers and their archives, billing accounts, account managers, claims and contacts.",
-        routers=[customer_router, billing_account_router, accounts_router, staff_router, manager_router, claim_router],
+        routers=[
+            customer_router,
+            billing_account_router,
+            accounts_router,
+            staff_router,
+            manager_router,
+            claim_router,
+            group_router,
+        ],
     )
 
 

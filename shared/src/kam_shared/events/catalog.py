@@ -146,6 +146,18 @@ class BillingAccountClosed(Event):
     closed_at: AwareDatetime
 
 
+class CustomerGroupChanged(Event):
+    """A customer joined a group under a parent, moved to another, or left: group figures roll up along parents."""
+
+    TYPE = "customer.group_changed"
+    TOPIC = Topics.REGISTRY
+
+    customer_id: str
+    parent_id: str | None = Field(description="the parent customer now, or null when it stands alone")
+    previous_parent_id: str | None = None
+    changed_at: AwareDatetime
+
+
 class StaffContact(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -293,6 +305,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CustomerUpdated,
         BillingAccountLinked,
         BillingAccountClosed,
+        CustomerGroupChanged,
         StaffRegistered,
         ManagerAssigned,
         BillingPosted,
@@ -317,6 +330,7 @@ __all__ = [
     "BillingAccountLinked",
     "BillingPosted",
     "BusinessDate",
+    "CustomerGroupChanged",
     "CustomerProfile",
     "CustomerRegistered",
     "CustomerUpdated",

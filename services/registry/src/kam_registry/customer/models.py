@@ -25,6 +25,8 @@ class Customer(RegistryModel, table=True):
     potential: bool = False
     agreement_signed_on: date | None = None
     agreement_expires_on: date | None = None
+    # The group's parent (no database constraint: checked by the group rules, which also refuse cycles).
+    parent_id: str | None = Field(default=None, max_length=36, index=True)
     # Registered (or renamed) on purpose under a name another customer already has: which one, and why.
     duplicate_of: str | None = Field(default=None, max_length=36)
     duplicate_reason: str | None = Field(default=None, max_length=500)
