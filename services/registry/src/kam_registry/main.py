@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kam_registry.archive.router import router as archive_router
 from kam_registry.billing_account.router import accounts_router
 from kam_registry.billing_account.router import router as billing_account_router
 from kam_registry.claim.router import router as claim_router
@@ -47,6 +48,7 @@ def create_app(
             manager_router,
             claim_router,
             group_router,
+            archive_router,
         ],
     )
 

@@ -1,4 +1,5 @@
-import kam_registry.billing_account.models  # noqa: F401  (tables register on import)
+import kam_registry.archive.models  # noqa: F401  (tables register on import)
+import kam_registry.billing_account.models  # noqa: F401
 import kam_registry.claim.models  # noqa: F401
 import kam_registry.customer.models  # noqa: F401
 import kam_registry.manager.models  # noqa: F401
