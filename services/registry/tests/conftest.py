@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from kam_registry.config import RegistrySettings
 from kam_registry.main import create_app
 from kam_shared.clock import FixedClock
+from kam_shared.events.catalog import TierChanged
 
 API_KEY = "test-key"
 # Noon in the carrier's time zone (Asia/Shanghai).
@@ -31,6 +32,22 @@ def customer_in(**overrides) -> dict:
         "contacts": [{"name": "Li Wei", "role": "logistics manager", "phone": "0592-5550100"}],
     }
     return {**body, **overrides}
+
+
+def tier_changed(customer_id: str, new_tier: str, sequence: int, old_tier: str = "standard") -> TierChanged:
+    return TierChanged(
+        customer_id=customer_id,
+        old_tier=old_tier,
+        new_tier=new_tier,
+        qualified=new_tier != "standard",
+        reasons=[],
+        revenue_12m_minor=0,
+        currency="CNY",
+        policy_id="postal-standard",
+        policy_version=1,
+        sequence=sequence,
+        changed_at=NOW,
+    )
 
 
 @pytest.fixture

@@ -49,7 +49,9 @@ class TestRegistering:
         assert problem["existing_customer_id"] == customer_id
 
     async def test_customers_with_different_codes_are_both_registered(self, client, customer_id):
-        response = await client.post("/v1/customers", json=customer_in(uscc=OTHER_USCC))
+        response = await client.post(
+            "/v1/customers", json=customer_in(full_name="Quanzhou Stone Works", uscc=OTHER_USCC)
+        )
 
         assert response.status_code == 201, response.text
         assert response.json()["id"] != customer_id

@@ -4,9 +4,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kam_registry.archive.router import router as archive_router
+from kam_registry.billing_account.router import accounts_router
 from kam_registry.billing_account.router import router as billing_account_router
+from kam_registry.claim.router import router as claim_router
 from kam_registry.config import RegistrySettings
 from kam_registry.customer.router import router as customer_router
+from kam_registry.group.router import router as group_router
+from kam_registry.manager.router import router as manager_router
+from kam_registry.messaging.subscriptions import SUBSCRIPTIONS
+from kam_registry.staff.router import router as staff_router
 from kam_registry.tables import messaging, metadata
 from kam_shared.cli import serve
 from kam_shared.clock import Clock
@@ -21,6 +28,7 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     tables=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
+    subscriptions=SUBSCRIPTIONS,
 )
 
 
@@ -32,7 +40,16 @@ def create_app(
         runtime,
         title="KAM Suite registry",
         description="Customers and their archives, billing accounts, account managers, claims and contacts.",
-        routers=[customer_router, billing_account_router],
+        routers=[
+            customer_router,
+            billing_account_router,
+            accounts_router,
+            staff_router,
+            manager_router,
+            claim_router,
+            group_router,
+            archive_router,
+        ],
     )
 
 

@@ -118,7 +118,7 @@ class CustomerUpdated(CustomerProfile):
     TYPE = "customer.updated"
     TOPIC = Topics.REGISTRY
 
-    changed: list[str] = Field(description="names of the profile fields this change altered")
+    changed: list[str] = Field(description="names of the fields this change altered, the profile's or others of the master data")
     sequence: int = Field(ge=2)
     updated_at: AwareDatetime
 
@@ -132,6 +132,69 @@ class BillingAccountLinked(Event):
     effective_from: date
     previous_customer_id: str | None = None
     linked_at: AwareDatetime
+
+
+class BillingAccountClosed(Event):
+    """A move-out: from `effective_to` on, the account is held by nobody until it is linked again."""
+
+    TYPE = "billing_account.closed"
+    TOPIC = Topics.REGISTRY
+
+    customer_id: str
+    account_no: AccountNo
+    effective_to: date = Field(description="the first day the customer no longer holds the account")
+    closed_at: AwareDatetime
+
+
+class CustomerGroupChanged(Event):
+    """A customer joined a group under a parent, moved to another, or left: group figures roll up along parents."""
+
+    TYPE = "customer.group_changed"
+    TOPIC = Topics.REGISTRY
+
+    customer_id: str
+    parent_id: str | None = Field(description="the parent customer now, or null when it stands alone")
+    previous_parent_id: str | None = None
+    changed_at: AwareDatetime
+
+
+class StaffContact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["phone", "mobile", "email", "fax", "wechat"]
+    value: str
+
+
+class StaffRegistered(Event):
+    """A person of an org unit who can manage customers and handle escalations (level 0 service centre .. 3)."""
+
+    TYPE = "staff.registered"
+    TOPIC = Topics.REGISTRY
+
+    staff_id: str
+    name: str
+    org_unit: str
+    level: int = Field(ge=0, le=3)
+    contacts: list[StaffContact] = []
+    registered_at: AwareDatetime
+
+    @property
+    def subject(self) -> str | None:
+        return f"staff:{self.staff_id}"
+
+
+class ManagerAssigned(Event):
+    """A customer's account managers after a change: A (primary) and B (backup), and who they were before."""
+
+    TYPE = "manager.assigned"
+    TOPIC = Topics.REGISTRY
+
+    customer_id: str
+    a: str | None = Field(description="staff id of manager A, or null")
+    b: str | None = Field(description="staff id of manager B, or null")
+    previous_a: str | None = None
+    previous_b: str | None = None
+    assigned_at: AwareDatetime
 
 
 # One charge of a trillion yuan, or a billion items, is a mistake, not a customer.
@@ -274,6 +337,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CustomerRegistered,
         CustomerUpdated,
         BillingAccountLinked,
+        BillingAccountClosed,
+        CustomerGroupChanged,
+        StaffRegistered,
+        ManagerAssigned,
         BillingPosted,
         TierChanged,
         RevenueUpdated,
@@ -296,14 +363,19 @@ __all__ = [
     "AccountNo",
     "AnomalyDetected",
     "AnomalyKind",
+    "BillingAccountClosed",
     "BillingAccountLinked",
     "BillingPosted",
     "BusinessDate",
+    "CustomerGroupChanged",
     "CustomerProfile",
     "CustomerRegistered",
     "CustomerUpdated",
     "Event",
+    "ManagerAssigned",
     "RevenueUpdated",
+    "StaffContact",
+    "StaffRegistered",
     "Tier",
     "TierChanged",
     "TierReason",

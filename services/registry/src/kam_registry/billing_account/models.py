@@ -16,6 +16,8 @@ class BillingAccount(RegistryModel, table=True):
     customer_id: str = Field(foreign_key="customer.id", index=True, max_length=36)
     effective_from: date
     linked_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # Set by a move-out: from this day nobody holds the account (customer_id is then its last holder).
+    closed_on: date | None = None
 
 
 class BillingAccountLink(RegistryModel, table=True):

@@ -21,3 +21,25 @@ async def close_open_link(session: AsyncSession, account_no: str, effective_to) 
 async def add(session: AsyncSession, *rows: BillingAccount | BillingAccountLink) -> None:
     session.add_all(rows)
     await session.flush()
+
+
+async def get(session: AsyncSession, account_no: str) -> BillingAccount | None:
+    return await session.get(BillingAccount, account_no)
+
+
+async def holdings_of_account(session: AsyncSession, account_no: str) -> list[BillingAccountLink]:
+    query = (
+        select(BillingAccountLink)
+        .where(BillingAccountLink.account_no == account_no)
+        .order_by(BillingAccountLink.effective_from, BillingAccountLink.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def holdings_of_customer(session: AsyncSession, customer_id: str) -> list[BillingAccountLink]:
+    query = (
+        select(BillingAccountLink)
+        .where(BillingAccountLink.customer_id == customer_id)
+        .order_by(BillingAccountLink.effective_from, BillingAccountLink.account_no, BillingAccountLink.id)
+    )
+    return list((await session.execute(query)).scalars())

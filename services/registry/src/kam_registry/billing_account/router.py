@@ -1,12 +1,47 @@
-from fastapi import APIRouter, Response, status
+from typing import Annotated
 
-from kam_registry.billing_account import service
-from kam_registry.billing_account.schemas import BillingAccountLinkCreate, BillingAccountRead
+from fastapi import APIRouter, Path, Response, status
+
+from kam_registry.billing_account import moves, service
+from kam_registry.billing_account.schemas import (
+    AccountHistory,
+    BillingAccountLinkCreate,
+    BillingAccountRead,
+    CustomerAccounts,
+    MoveOut,
+)
 from kam_registry.customer.router import CustomerId
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/customers/{customer_id}/billing-accounts", tags=["billing accounts"])
+accounts_router = APIRouter(prefix="/billing-accounts", tags=["billing accounts"])
+
+AccountNoPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z._:/-]*$")]
+
+
+@router.get("", response_model=CustomerAccounts, responses=error_responses(404, 422))
+async def list_billing_accounts(customer_id: CustomerId, session: SessionDep) -> CustomerAccounts:
+    return await moves.accounts_of(session, customer_id=customer_id)
+
+
+@router.post("/{account_no:path}/move-out", response_model=AccountHistory, responses=error_responses(404, 409, 422))
+async def move_out_billing_account(
+    customer_id: CustomerId, account_no: AccountNoPath, move_out_in: MoveOut, session: SessionDep, runtime: RuntimeDep
+) -> AccountHistory:
+    return await moves.move_out(
+        session,
+        customer_id=customer_id,
+        account_no=account_no,
+        move_out_in=move_out_in,
+        outbox=runtime.outbox,
+        clock=runtime.clock,
+    )
+
+
+@accounts_router.get("/{account_no:path}", response_model=AccountHistory, responses=error_responses(404, 422))
+async def get_billing_account(account_no: AccountNoPath, session: SessionDep) -> AccountHistory:
+    return await moves.history(session, account_no=account_no)
 
 
 @router.post(

@@ -2,7 +2,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.billing_account import repository
-from kam_registry.billing_account.exceptions import AlreadyLinkedFromAnotherDate, MoveNotAfterCurrentLink
+from kam_registry.billing_account.exceptions import AlreadyLinkedFromAnotherDate, HeldUntil, MoveNotAfterCurrentLink
 from kam_registry.billing_account.models import BillingAccount, BillingAccountLink
 from kam_registry.billing_account.schemas import BillingAccountLinkCreate, BillingAccountRead
 from kam_registry.customer import repository as customers
@@ -25,7 +25,16 @@ async def link(
     now = clock.now()
     current = await repository.get_for_update(session, link_in.account_no)
     previous_customer_id = None
-    if current is not None:
+    if current is not None and current.closed_on is not None:
+        # Moved out: nobody holds it, and a new holding starts no earlier than the day the last one ended.
+        if link_in.effective_from < current.closed_on:
+            raise HeldUntil(link_in.account_no, current.customer_id, current.closed_on)
+        previous_customer_id = current.customer_id if current.customer_id != customer_id else None
+        current.customer_id = customer_id
+        current.effective_from = link_in.effective_from
+        current.linked_at = now
+        current.closed_on = None
+    elif current is not None:
         if current.customer_id == customer_id:
             if link_in.effective_from != current.effective_from:
                 raise AlreadyLinkedFromAnotherDate(link_in.account_no, customer_id, current.effective_from)

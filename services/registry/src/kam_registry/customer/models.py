@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, text
 from sqlmodel import Field
 
 from kam_registry.tables import RegistryModel
@@ -25,6 +25,15 @@ class Customer(RegistryModel, table=True):
     potential: bool = False
     agreement_signed_on: date | None = None
     agreement_expires_on: date | None = None
+    # The group's parent (no database constraint: checked by the group rules, which also refuse cycles).
+    parent_id: str | None = Field(default=None, max_length=36, index=True)
+    # Registered (or renamed) on purpose under a name another customer already has: which one, and why.
+    duplicate_of: str | None = Field(default=None, max_length=36)
+    duplicate_reason: str | None = Field(default=None, max_length=500)
+    # Learned from tiering's tier.changed, applied only when its sequence is higher than the one held.
+    tier: str = Field(default="standard", max_length=20, sa_column_kwargs={"server_default": text("'standard'")})
+    tier_sequence: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    # The master data's version: the ETag, and the sequence of the customer's registry events (registration is 1).
     version: int = 1
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

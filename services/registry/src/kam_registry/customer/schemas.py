@@ -1,9 +1,10 @@
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kam_registry.customer.uscc import uscc_problem
+from kam_shared.events.catalog import Tier
 from kam_shared.validation import RequestBody
 
 
@@ -59,10 +60,57 @@ class CustomerCreate(CustomerBase):
     agreement: Agreement | None = None
 
 
+class CustomerUpdate(RequestBody):
+    """A change of master data: only the fields sent change; `null` clears an optional one.
+
+    Server-owned fields (`id`, `tier`, `version`, timestamps) are not part of it and are refused like any
+    unknown field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    short_name: str | None = Field(default=None, max_length=100)
+    uscc: Uscc = None
+    industry: str | None = Field(default=None, max_length=50)
+    branch: str | None = Field(default=None, min_length=1, max_length=50)
+    county: str | None = Field(default=None, max_length=50)
+    address: str | None = Field(default=None, max_length=300)
+    postcode: str | None = Field(default=None, max_length=10, pattern=r"^[0-9A-Za-z -]{3,10}$")
+    contacts: list[Contact] | None = Field(default=None, max_length=50)
+    important: bool | None = None
+    potential: bool | None = None
+    agreement: Agreement | None = None
+
+    # Defaults are not validated, so this runs only for a field sent as null.
+    @field_validator("full_name", "branch", "contacts", "important", "potential")
+    @classmethod
+    def _not_cleared(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null: the customer always has one")
+        return value
+
+
 class CustomerRead(CustomerBase):
     id: str
     uscc: str | None
     agreement: Agreement | None
+    tier: Tier = Field(description="as tiering last announced it (tier.changed); standard until then")
+    duplicate_of: str | None = Field(
+        default=None, description="the customer with the same normalised name this one was confirmed beside"
+    )
+    duplicate_reason: str | None = None
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerRead]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class DuplicateConfirmation(BaseModel):
+    """The caller's word that a customer whose normalised name is taken is nevertheless another organisation."""
+
+    force: bool = False
+    reason: str | None = None

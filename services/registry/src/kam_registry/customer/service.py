@@ -1,24 +1,17 @@
-import re
-import unicodedata
 import uuid
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.customer import repository
-from kam_registry.customer.exceptions import CustomerNotFound, DuplicateUscc
+from kam_registry.customer.exceptions import CustomerNotFound, DuplicateName, DuplicateUscc
 from kam_registry.customer.models import Customer
-from kam_registry.customer.schemas import Agreement, CustomerCreate, CustomerRead
+from kam_registry.customer.names import normalise_name
+from kam_registry.customer.schemas import Agreement, CustomerCreate, CustomerRead, DuplicateConfirmation
 from kam_shared.clock import Clock
-from kam_shared.events.catalog import CustomerRegistered
+from kam_shared.db import lock_for_transaction
+from kam_shared.events.catalog import CustomerProfile, CustomerRegistered
 from kam_shared.messaging.outbox import Outbox
-
-_SPACE_AND_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-def normalise_name(full_name: str) -> str:
-    """The form two registrations of one organisation share: width-folded, case-folded, no spaces or punctuation."""
-    return _SPACE_AND_PUNCTUATION.sub("", unicodedata.normalize("NFKC", full_name)).casefold()
 
 
 def to_read(customer: Customer) -> CustomerRead:
@@ -32,15 +25,51 @@ def to_read(customer: Customer) -> CustomerRead:
     )
 
 
-async def register(session: AsyncSession, *, customer_in: CustomerCreate, outbox: Outbox, clock: Clock) -> CustomerRead:
+def profile_of(customer: Customer) -> dict:
+    """The profile every registry customer event carries (kam_shared.events.catalog.CustomerProfile)."""
+    return {
+        "customer_id": customer.id,
+        **{name: getattr(customer, name) for name in CustomerProfile.model_fields if name != "customer_id"},
+    }
+
+
+async def check_name(
+    session: AsyncSession,
+    *,
+    full_name: str,
+    confirmation: DuplicateConfirmation,
+    other_than: str | None = None,
+) -> dict[str, str | None]:
+    """The normalised name and, when it is taken but confirmed, the record of that: a 409 when not confirmed.
+
+    On PostgreSQL, requests working on one normalised name are serialised so two cannot both find it free."""
+    normalized = normalise_name(full_name)
+    await lock_for_transaction(session, [f"customer-name:{normalized}"])
+    existing = await repository.find_by_normalised_name(session, normalized, other_than=other_than)
+    if existing is None:
+        return {"normalized_name": normalized, "duplicate_of": None, "duplicate_reason": None}
+    if not confirmation.force:
+        raise DuplicateName(full_name, existing.id, existing.full_name)
+    return {"normalized_name": normalized, "duplicate_of": existing.id, "duplicate_reason": confirmation.reason}
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    customer_in: CustomerCreate,
+    confirmation: DuplicateConfirmation,
+    outbox: Outbox,
+    clock: Clock,
+) -> CustomerRead:
     if customer_in.uscc:
         existing = await repository.find_by_uscc(session, customer_in.uscc)
         if existing is not None:
             raise DuplicateUscc(customer_in.uscc, existing.id)
+    name = await check_name(session, full_name=customer_in.full_name, confirmation=confirmation)
     now = clock.now()
     customer = Customer(
         id=str(uuid.uuid4()),
-        normalized_name=normalise_name(customer_in.full_name),
+        **name,
         agreement_signed_on=customer_in.agreement.signed_on if customer_in.agreement else None,
         agreement_expires_on=customer_in.agreement.expires_on if customer_in.agreement else None,
         created_at=now,
@@ -57,25 +86,8 @@ async def register(session: AsyncSession, *, customer_in: CustomerCreate, outbox
         if existing is None:
             raise
         raise DuplicateUscc(customer_in.uscc, existing.id) from None
-    await outbox.add(
-        session,
-        [
-            CustomerRegistered(
-                customer_id=customer.id,
-                full_name=customer.full_name,
-                short_name=customer.short_name,
-                uscc=customer.uscc,
-                industry=customer.industry,
-                branch=customer.branch,
-                county=customer.county,
-                important=customer.important,
-                potential=customer.potential,
-                agreement_signed_on=customer.agreement_signed_on,
-                agreement_expires_on=customer.agreement_expires_on,
-                registered_at=now,
-            )
-        ],
-    )
+    registered = CustomerRegistered(**profile_of(customer), registered_at=now, sequence=customer.version)
+    await outbox.add(session, [registered])
     return to_read(customer)
 
 

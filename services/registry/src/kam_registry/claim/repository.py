@@ -1,0 +1,41 @@
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kam_registry.claim.models import Claim
+
+
+async def get(session: AsyncSession, claim_id: str) -> Claim | None:
+    return await session.get(Claim, claim_id)
+
+
+async def get_for_update(session: AsyncSession, claim_id: str) -> Claim | None:
+    return (await session.execute(select(Claim).where(Claim.id == claim_id).with_for_update())).scalar_one_or_none()
+
+
+async def on_organisation(
+    session: AsyncSession, *, uscc: str | None, normalized_name: str, statuses: tuple[str, ...]
+) -> list[Claim]:
+    """Claims in these statuses on the organisation: the same USCC, or the same normalised full name."""
+    same = Claim.normalized_name == normalized_name
+    if uscc is not None:
+        same = or_(same, Claim.uscc == uscc)
+    query = select(Claim).where(same, Claim.status.in_(statuses)).order_by(Claim.claimed_at, Claim.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def add(session: AsyncSession, claim: Claim) -> None:
+    session.add(claim)
+    await session.flush()
+
+
+async def page(
+    session: AsyncSession, *, status: str | None, unit: str | None, after_id: str | None, limit: int
+) -> list[Claim]:
+    query = select(Claim)
+    if status is not None:
+        query = query.where(Claim.status == status)
+    if unit is not None:
+        query = query.where(Claim.unit == unit)
+    if after_id is not None:
+        query = query.where(Claim.id > after_id)
+    return list((await session.execute(query.order_by(Claim.id).limit(limit + 1))).scalars())

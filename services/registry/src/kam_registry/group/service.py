@@ -1,0 +1,74 @@
+"""Groups: a parent and its subsidiaries, never a loop; changes announced as customer.group_changed."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kam_registry.customer import repository as customers
+from kam_registry.customer.exceptions import CustomerNotFound
+from kam_registry.group import repository
+from kam_registry.group.exceptions import GroupCycle, UnknownParent
+from kam_registry.group.schemas import GroupMember, GroupRead, ParentUpdate
+from kam_shared.clock import Clock
+from kam_shared.db import lock_for_transaction
+from kam_shared.events.catalog import CustomerGroupChanged
+from kam_shared.messaging.outbox import Outbox
+
+# Deeper than any real group; a chain this long is a loop the data should never hold.
+MAX_DEPTH = 100
+
+
+async def set_parent(
+    session: AsyncSession, *, customer_id: str, parent_in: ParentUpdate, outbox: Outbox, clock: Clock
+) -> GroupRead:
+    # Two changes checked at once could each see no loop and make one together: group changes take turns.
+    await lock_for_transaction(session, ["customer-groups"])
+    customer = await customers.get_for_update(session, customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id)
+    parent_id = parent_in.parent_id
+    if parent_id is not None:
+        if parent_id == customer_id:
+            raise GroupCycle(customer_id, parent_id)
+        if await repository.parent_of(session, parent_id) is None:
+            raise UnknownParent(parent_id)
+        if customer_id in [member.id for member in await _ancestors(session, parent_id)]:
+            raise GroupCycle(customer_id, parent_id)
+    previous = customer.parent_id
+    if previous != parent_id:
+        await repository.set_parent(session, customer_id, parent_id)
+        await outbox.add(
+            session,
+            [
+                CustomerGroupChanged(
+                    customer_id=customer_id, parent_id=parent_id, previous_parent_id=previous, changed_at=clock.now()
+                )
+            ],
+        )
+    return await group_of(session, customer_id=customer_id)
+
+
+async def group_of(session: AsyncSession, *, customer_id: str) -> GroupRead:
+    found = await repository.parent_of(session, customer_id)
+    if found is None:
+        raise CustomerNotFound(customer_id)
+    _name, parent_id = found
+    children = await repository.subsidiaries(session, customer_id)
+    return GroupRead(
+        customer_id=customer_id,
+        parent_id=parent_id,
+        ancestors=await _ancestors(session, parent_id) if parent_id else [],
+        subsidiaries=[GroupMember(id=id_, full_name=name) for id_, name in children],
+    )
+
+
+async def _ancestors(session: AsyncSession, start_id: str) -> list[GroupMember]:
+    """`start_id` and the parents above it, nearest first."""
+    chain: list[GroupMember] = []
+    current: str | None = start_id
+    while current is not None and len(chain) < MAX_DEPTH:
+        found = await repository.parent_of(session, current)
+        if found is None:
+            break
+        name, parent_id = found
+        chain.append(GroupMember(id=current, full_name=name))
+        current = parent_id
+    return chain

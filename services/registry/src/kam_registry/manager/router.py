@@ -1,0 +1,29 @@
+from fastapi import APIRouter
+
+from kam_registry.customer.router import CustomerId
+from kam_registry.manager import service
+from kam_registry.manager.schemas import ManagedCustomers, ManagersRead, ManagersUpdate
+from kam_registry.staff.router import StaffId
+from kam_shared.errors import error_responses
+from kam_shared.http import RuntimeDep, SessionDep
+
+router = APIRouter(tags=["account managers"])
+
+
+@router.put("/customers/{customer_id}/managers", response_model=ManagersRead, responses=error_responses(404, 422))
+async def assign_managers(
+    customer_id: CustomerId, managers_in: ManagersUpdate, session: SessionDep, runtime: RuntimeDep
+) -> ManagersRead:
+    return await service.assign(
+        session, customer_id=customer_id, managers_in=managers_in, outbox=runtime.outbox, clock=runtime.clock
+    )
+
+
+@router.get("/customers/{customer_id}/managers", response_model=ManagersRead, responses=error_responses(404, 422))
+async def get_managers(customer_id: CustomerId, session: SessionDep) -> ManagersRead:
+    return await service.managers_of(session, customer_id=customer_id)
+
+
+@router.get("/managers/{staff_id}/customers", response_model=ManagedCustomers, responses=error_responses(404, 422))
+async def customers_of_manager(staff_id: StaffId, session: SessionDep) -> ManagedCustomers:
+    return await service.customers_managed_by(session, staff_id=staff_id)

@@ -1,0 +1,39 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from kam_registry.customer.listing import DEFAULT_PAGE, MAX_PAGE
+from kam_registry.staff import service
+from kam_registry.staff.schemas import StaffCreate, StaffPage, StaffRead
+from kam_shared.errors import error_responses
+from kam_shared.http import RuntimeDep, SessionDep
+from kam_shared.validation import NO_CONTROL_CHARACTERS
+
+router = APIRouter(prefix="/staff", tags=["staff"])
+
+StaffId = Annotated[str, Path(min_length=1, max_length=36, pattern=NO_CONTROL_CHARACTERS)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=StaffRead, responses=error_responses(422))
+async def register_staff(
+    staff_in: StaffCreate, session: SessionDep, runtime: RuntimeDep, request: Request, response: Response
+) -> StaffRead:
+    staff = await service.register(session, staff_in=staff_in, outbox=runtime.outbox, clock=runtime.clock)
+    response.headers["Location"] = str(request.url_for("get_staff", staff_id=staff.id))
+    return staff
+
+
+@router.get("", response_model=StaffPage, responses=error_responses(422))
+async def list_staff(
+    session: SessionDep,
+    org_unit: Annotated[str | None, Query(min_length=1, max_length=50, pattern=NO_CONTROL_CHARACTERS)] = None,
+    level: Annotated[int | None, Query(ge=0, le=3)] = None,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+) -> StaffPage:
+    return await service.list_staff(session, org_unit=org_unit, level=level, cursor=cursor, limit=limit)
+
+
+@router.get("/{staff_id}", response_model=StaffRead, responses=error_responses(404, 422))
+async def get_staff(staff_id: StaffId, session: SessionDep) -> StaffRead:
+    return await service.get(session, staff_id=staff_id)
