@@ -118,7 +118,9 @@ class CustomerUpdated(CustomerProfile):
     TYPE = "customer.updated"
     TOPIC = Topics.REGISTRY
 
-    changed: list[str] = Field(description="names of the fields this change altered, the profile's or others of the master data")
+    changed: list[str] = Field(
+        description="names of the fields this change altered, the profile's or others of the master data"
+    )
     sequence: int = Field(ge=2)
     updated_at: AwareDatetime
 
