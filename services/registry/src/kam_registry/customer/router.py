@@ -6,7 +6,7 @@ from kam_registry.customer import service
 from kam_registry.customer.schemas import CustomerCreate, CustomerRead
 from kam_registry.validation import CUSTOMER_ID_MAX
 from kam_shared.errors import error_responses
-from kam_shared.http import RuntimeDep, SessionDep
+from kam_shared.http import ReadSessionDep, RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -25,7 +25,7 @@ async def register_customer(
 
 
 @router.get("/{customer_id}", response_model=CustomerRead, responses=error_responses(404, 422))
-async def get_customer(customer_id: CustomerId, session: SessionDep, response: Response) -> CustomerRead:
+async def get_customer(customer_id: CustomerId, session: ReadSessionDep, response: Response) -> CustomerRead:
     customer = await service.get(session, customer_id=customer_id)
     response.headers["ETag"] = f'"{customer.version}"'
     return customer
