@@ -51,6 +51,19 @@ def post_billing(tiering: httpx.Client, customers: list[dict]) -> None:
             raise RuntimeError(f"seed billing rejected: {answer.json()['rejected'][:3]}")
 
 
+def wait_for_ledger(tiering: httpx.Client, customers: list[dict]) -> None:
+    """Until the seed billing is in the ledger, so the consumer applying it does not compete with the reads."""
+    expected = 4_500_000 * len(MONTHS)
+
+    def applied() -> bool:
+        answer = tiering.get(
+            f"/v1/customers/{customers[-1]['id']}/revenue", params={"from": "2026-01", "to": "2026-10"}
+        )
+        return answer.status_code == 200 and answer.json()["total_minor"] == expected
+
+    wait_until(applied, "the seed billing in the ledger", timeout=120)
+
+
 def open_tickets(service_desk: httpx.Client, customers: list[dict]) -> list[str]:
     ids = []
     for customer in customers:

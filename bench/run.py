@@ -95,6 +95,7 @@ class Bench:
             load.wait_until(lambda: self.knows(clients["service-desk"], f"/v1/customers/{last}/service-level"), "desk")
             load.wait_until(lambda: self.knows(clients["tiering"], f"/v1/customers/{last}/tier"), "tiering")
             load.post_billing(clients["tiering"], customers)
+            load.wait_for_ledger(clients["tiering"], customers)
             tickets = load.open_tickets(clients["service-desk"], customers)
             self.reads("all-in-one, SQLite", bare, self.read_routes(base, customers[0]["id"], tickets[0], suite=True))
 
@@ -122,6 +123,7 @@ class Bench:
                 load.announce(urls["tiering"], create_tiering, TieringSettings, customers)
                 load.announce(urls["service-desk"], create_service_desk, ServiceDeskSettings, customers)
                 load.post_billing(clients["tiering"], customers)
+                load.wait_for_ledger(clients["tiering"], customers)
                 tickets = load.open_tickets(clients["service-desk"], customers)
                 bases = {"registry": registry, "tiering": tiering, "service-desk": desk}
                 self.reads(setup, bare, self.read_routes(bases, customers[0]["id"], tickets[0], suite=False))

@@ -63,8 +63,8 @@ class PoolSettings:
     connections are replaced after `recycle_s`, and a connection found dead makes SQLAlchemy invalidate it and
     every connection pooled before it, so a database restart costs the requests that were using one."""
 
-    size: int = 10
-    max_overflow: int = 10
+    size: int = 20
+    max_overflow: int = 0
     timeout_s: float = 30
     recycle_s: float = 1800
 

@@ -42,7 +42,8 @@ async def save_profiles(session: AsyncSession, rows: Sequence[dict]) -> None:
 
 
 async def get_state(session: AsyncSession, customer_id: str) -> dict | None:
-    return (await states_for(session, [customer_id])).get(customer_id)
+    row = (await session.execute(select(states).where(states.c.customer_id == customer_id))).first()
+    return None if row is None else row._asdict()
 
 
 async def known_customer(session: AsyncSession, customer_id: str) -> bool:
