@@ -61,7 +61,8 @@ def no_target(_result: wrk.Result, _bare: wrk.Result) -> tuple[str, None]:
 
 
 class Bench:
-    def __init__(self, seconds: float, workdir: Path, key: str) -> None:
+    def __init__(self, seconds: float, workdir: Path, key: str, bare: str) -> None:
+        self.bare = bare
         self.seconds = seconds
         self.workdir = workdir
         self.key = key
@@ -72,21 +73,20 @@ class Bench:
         wrk.run(url, seconds=1, **kwargs)  # warm-up: connections, caches, JIT-free but lazy imports
         return wrk.run(url, seconds=self.seconds, **kwargs)
 
-    def baseline(self, setup: str) -> wrk.Result:
-        with targets.uvicorn_process("apps:bare", {}, ready_path="/", log=self.log) as base:
-            result = self.measure(base + "/")
-        self.rows.append(Row(setup, "bare FastAPI GET / (baseline)", result, result, "-", None))
-        return result
-
-    def reads(self, setup: str, bare: wrk.Result, routes: list[tuple[str, str, Callable]]) -> None:
+    def reads(self, setup: str, routes: list[tuple[str, str, Callable]]) -> None:
+        """Each route right after the bare app, so a ratio compares two runs seconds apart (shared machines drift)."""
         for label, url, rule in routes:
+            bare = self.measure(self.bare + "/")
             result = self.measure(url, headers={"X-API-Key": self.key})
             target, met = rule(result, bare)
             self.rows.append(Row(setup, label, result, bare, target, met if result.ok else False))
-            print(f"  {label}: {result.requests_per_s:,.0f} req/s, p99 {result.p99_ms:.1f} ms", file=sys.stderr)
+            print(
+                f"  {label}: {result.requests_per_s:,.0f} req/s, p99 {result.p99_ms:.1f} ms"
+                f" (bare {bare.requests_per_s:,.0f} req/s, p99 {bare.p99_ms:.1f} ms)",
+                file=sys.stderr,
+            )
 
     def run_suite(self) -> None:
-        bare = self.baseline("all-in-one, SQLite")
         env = {"KAM_DATA_DIR": str(self.workdir / "suite"), "KAM_ADMIN_API_KEY": self.key}
         with targets.uvicorn_process("apps:suite", env, log=self.log) as base:
             clients = {name: self.client(f"{base}/{name}") for name in ("registry", "tiering", "service-desk")}
@@ -97,7 +97,7 @@ class Bench:
             load.post_billing(clients["tiering"], customers)
             load.wait_for_ledger(clients["tiering"], customers)
             tickets = load.open_tickets(clients["service-desk"], customers)
-            self.reads("all-in-one, SQLite", bare, self.read_routes(base, customers[0]["id"], tickets[0], suite=True))
+            self.reads("all-in-one, SQLite", self.read_routes(base, customers[0]["id"], tickets[0], suite=True))
 
     def run_postgres(self, admin_url: str, intake_connections: int) -> None:
         from kam_service_desk.config import ServiceDeskSettings
@@ -106,7 +106,6 @@ class Bench:
         from kam_tiering.main import create_app as create_tiering
 
         setup = "single services, PostgreSQL"
-        bare = self.baseline(setup)
         names = ["registry", "tiering", "service-desk"]
         apps = {"registry": "kam_registry.main:create_app", "tiering": "kam_tiering.main:create_app"}
         apps["service-desk"] = "kam_service_desk.main:create_app"
@@ -126,7 +125,7 @@ class Bench:
                 load.wait_for_ledger(clients["tiering"], customers)
                 tickets = load.open_tickets(clients["service-desk"], customers)
                 bases = {"registry": registry, "tiering": tiering, "service-desk": desk}
-                self.reads(setup, bare, self.read_routes(bases, customers[0]["id"], tickets[0], suite=False))
+                self.reads(setup, self.read_routes(bases, customers[0]["id"], tickets[0], suite=False))
                 self.intake(setup, tiering, clients["tiering"], customers, intake_connections)
 
     def intake(self, setup: str, base: str, client: httpx.Client, customers: list[dict], connections: int) -> None:
@@ -206,16 +205,18 @@ end
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| setup | route | rate | p99 | rate ÷ bare | p99 ÷ bare | target | met? |",
-        "|---|---|---|---|---|---|---|---|",
+        "| setup | route | rate | p99 | bare just before | rate ÷ bare | p99 ÷ bare | target | met? |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         ratio = row.result.requests_per_s / row.baseline.requests_per_s if row.baseline else None
         p99 = row.result.p99_ms / row.baseline.p99_ms if row.baseline else None
         met = "-" if row.met is None else ("yes" if row.met else "**no**")
         failures = f" ({row.result.failures} failed)" if row.result.failures else ""
+        bare = f"{row.baseline.requests_per_s:,.0f} req/s, {row.baseline.p99_ms:,.1f} ms" if row.baseline else "-"
         lines.append(
             f"| {row.setup} | {row.route} | {row.rate:,.0f} {row.rate_unit}{failures} | {row.result.p99_ms:,.1f} ms"
+            f" | {bare}"
             f" | {'-' if ratio is None else f'{ratio:.0%}'} | {'-' if p99 is None else f'{p99:.1f}x'}"
             f" | {row.target} | {met} |"
         )
@@ -236,8 +237,11 @@ def main() -> int:
         return 2
     key = secrets.token_urlsafe(16)
     started = datetime.now(UTC)
-    with tempfile.TemporaryDirectory(prefix="kam-bench-") as tmp:
-        bench = Bench(args.seconds, Path(tmp), key)
+    with (
+        tempfile.TemporaryDirectory(prefix="kam-bench-") as tmp,
+        targets.uvicorn_process("apps:bare", {}, ready_path="/", log=Path(tmp) / "servers.log") as bare,
+    ):
+        bench = Bench(args.seconds, Path(tmp), key, bare)
         print("all-in-one suite on SQLite ...", file=sys.stderr)
         bench.run_suite()
         if args.no_postgres:
