@@ -1,10 +1,14 @@
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import MetaData
 
+from kam_shared.clock import FixedClock
 from kam_shared.events.catalog import BillingPosted, CustomerRegistered
 from kam_shared.events.envelope import Envelope, PoisonMessage, decode, encode, event_type_of
+from kam_shared.messaging.outbox import Outbox
+from kam_shared.messaging.tables import define_messaging_tables
 
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 
@@ -123,3 +127,23 @@ def test_the_declared_type_is_read_from_either_binding_without_validating_the_da
     structured = json.dumps({"type": "customer.renamed", "data": "anything"}).encode()
     assert event_type_of(structured, [("content-type", b"application/cloudevents+json")]) == "customer.renamed"
     assert event_type_of(b"{}", [("ce_id", b"e-1")]) is None
+
+
+def test_an_outbox_row_holds_exactly_the_key_headers_and_payload_the_kafka_binding_sends():
+    clock = FixedClock(datetime(2026, 11, 20, 12, 0, tzinfo=timezone(timedelta(hours=8))))
+    outbox = Outbox(define_messaging_tables(MetaData()).outbox, source="/kam/test", clock=clock)
+    event = CustomerRegistered(customer_id="c-1", full_name="Amoy Freight", branch="XM01", registered_at=clock.now())
+    (row,) = outbox.rows([event])
+    envelope = Envelope(
+        id=row["event_id"],
+        type=event.TYPE,
+        source="/kam/test",
+        time=clock.now().astimezone(UTC),
+        subject="c-1",
+        schemaversion=event.SCHEMA_VERSION,
+        data=event,
+    )
+    wire = encode(envelope)
+    assert row["message_key"] == wire.key
+    assert row["payload"] == wire.value
+    assert [(name, value.encode()) for name, value in row["headers"]] == list(wire.headers)

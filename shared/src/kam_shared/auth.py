@@ -41,7 +41,7 @@ class ApiKeyStore:
         return None
 
 
-def current_principal(request: Request, api_key: Annotated[str | None, Depends(_api_key_header)]) -> Principal:
+async def current_principal(request: Request, api_key: Annotated[str | None, Depends(_api_key_header)]) -> Principal:
     unauthorized = Unauthorized("a valid X-API-Key header is required", headers={"WWW-Authenticate": "ApiKey"})
     if not api_key:
         raise unauthorized

@@ -50,6 +50,14 @@ class ServiceSettings(BaseSettings):
         description="origins whose browser pages may call the API, comma-separated (`*` for any); none: CORS off",
     )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # Overflow connections are closed as soon as they are returned, so under steady load they are opened again
+    # and again (TLS negotiation, statement cache lost): size the pool for the load, overflow for bursts only.
+    db_pool_size: int = Field(default=20, ge=1, description="PostgreSQL connections kept open per process")
+    db_max_overflow: int = Field(default=0, ge=0, description="extra PostgreSQL connections for bursts, closed after")
+    db_pool_timeout_s: float = Field(default=30, gt=0, description="how long a request waits for a free connection")
+    db_pool_recycle_s: float = Field(
+        default=1800, gt=0, description="a PostgreSQL connection older than this is replaced at its next checkout"
+    )
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
     consumer_max_records: int = Field(default=500, ge=1)

@@ -3,6 +3,7 @@
 import hashlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,12 +57,47 @@ def sqlite_url(data_dir: Path, name: str) -> str:
     return f"sqlite+aiosqlite:///{(data_dir / f'{name}.db').resolve()}"
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+@dataclass(frozen=True)
+class PoolSettings:
+    """PostgreSQL connection pool of one process. No pre-ping per checkout (a round trip on every request):
+    connections are replaced after `recycle_s`, and a connection found dead makes SQLAlchemy invalidate it and
+    every connection pooled before it, so a database restart costs the requests that were using one."""
+
+    size: int = 20
+    max_overflow: int = 0
+    timeout_s: float = 30
+    recycle_s: float = 1800
+
+
+# Execution option marking an engine whose transactions only read (see read_only_engine).
+READ_ONLY = "kam_read_only"
+
+
+def create_engine(url: str, *, echo: bool = False, pool: PoolSettings | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    pool = pool or PoolSettings()
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool.size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.timeout_s,
+        pool_recycle=pool.recycle_s,
+        pool_pre_ping=False,
+    )
+
+
+def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool, for work that only reads: on SQLite a deferred transaction (a snapshot, no write lock), on
+    PostgreSQL autocommit (no BEGIN/COMMIT round trips; each statement reads committed data, as READ COMMITTED
+    would). What is written through it is not kept on SQLite and is committed at once on PostgreSQL: write
+    through the ordinary engine."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{READ_ONLY: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -79,8 +115,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Take the write lock up front: a deferred transaction that later upgrades to a writer can fail
-        # with SQLITE_BUSY at once instead of waiting on busy_timeout.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # with SQLITE_BUSY at once instead of waiting on busy_timeout. Reads need no lock: in WAL mode a
+        # deferred transaction reads one snapshot while a writer works.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -142,5 +179,5 @@ async def lock_for_transaction(session: AsyncSession, names: Iterable[str]) -> N
 
 
 async def ping(engine: AsyncEngine) -> None:
-    async with engine.connect() as conn:
+    async with read_only_engine(engine).connect() as conn:
         await conn.execute(text("SELECT 1"))

@@ -19,21 +19,33 @@ from kam_shared.openapi import install_docs, install_openapi
 from kam_shared.runtime import ServiceRuntime
 
 
-def runtime_of(request: Request) -> ServiceRuntime:
+# Dependencies are `async def`: FastAPI runs a plain `def` one in the thread pool, a hop on every request.
+async def runtime_of(request: Request) -> ServiceRuntime:
     return request.app.state.runtime
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request owns the transaction: commit when the endpoint returns, roll back when it raises."""
-    runtime = runtime_of(request)
+    runtime: ServiceRuntime = request.app.state.runtime
     async with runtime.sessions() as session:
         async with session.begin():
             yield session
         runtime.relay.wake()
 
 
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For routes that only read: no write transaction (SQLite's write lock), no commit, no relay wake-up.
+
+    Anything written through it is not kept on SQLite; a route that writes takes SessionDep."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.read_sessions() as session:
+        yield session
+
+
 # scope="function": the commit happens before the response is sent, so a 201 means the data is stored.
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+# scope="function": the connection goes back to the pool before the response is sent.
+ReadSessionDep = Annotated[AsyncSession, Depends(read_session, scope="function")]
 RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_of)]
 
 
@@ -56,7 +68,7 @@ async def healthz() -> dict[str, str]:
     responses={503: {"description": "a dependency is not ready; `checks` says which", "model": Readiness}},
 )
 async def readyz(request: Request) -> JSONResponse:
-    checks = await runtime_of(request).readiness()
+    checks = await request.app.state.runtime.readiness()
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
@@ -65,7 +77,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 @health_router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    return Response(generate_latest(runtime_of(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(request.app.state.runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, text
 
 from kam_shared.clock import Clock, SystemClock
 from kam_shared.config import ServiceSettings
-from kam_shared.db import advisory_key, create_engine, ping, session_factory
+from kam_shared.db import PoolSettings, advisory_key, create_engine, ping, read_only_engine, session_factory
 from kam_shared.messaging.consumer import ConsumerLoop, Subscription
 from kam_shared.messaging.housekeeping import Housekeeper
 from kam_shared.messaging.inprocess import InProcessTransport
@@ -48,8 +48,18 @@ class ServiceRuntime:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.database_url = settings.resolved_database_url(definition.name)
-        self.engine = create_engine(self.database_url)
+        self.engine = create_engine(
+            self.database_url,
+            pool=PoolSettings(
+                size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                timeout_s=settings.db_pool_timeout_s,
+                recycle_s=settings.db_pool_recycle_s,
+            ),
+        )
         self.sessions = session_factory(self.engine)
+        # For requests that only read: no write lock on SQLite, no transaction round trips on PostgreSQL.
+        self.read_sessions = session_factory(read_only_engine(self.engine))
         self._owns_transport = transport is None
         self.transport: Transport = transport or self._default_transport()
         self.metrics = Metrics(definition.name)

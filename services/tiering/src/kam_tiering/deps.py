@@ -5,7 +5,7 @@ from fastapi import Depends, Request
 from kam_tiering.tier.policy import Policy
 
 
-def policy_in_force(request: Request) -> Policy:
+async def policy_in_force(request: Request) -> Policy:
     return request.app.state.policy
 
 

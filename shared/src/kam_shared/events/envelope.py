@@ -60,22 +60,27 @@ class WireMessage:
     headers: tuple[tuple[str, bytes], ...]
 
 
-def encode(envelope: Envelope) -> WireMessage:
+def header_texts(envelope: Envelope, time_text: str | None = None) -> list[tuple[str, str]]:
+    """The binary-mode headers as text; `time_text` is envelope.time.isoformat() when a caller has it already."""
     headers = [
         ("ce_specversion", SPEC_VERSION),
         ("ce_id", envelope.id),
         ("ce_source", envelope.source),
         ("ce_type", envelope.type),
-        ("ce_time", envelope.time.isoformat()),
+        ("ce_time", time_text if time_text is not None else envelope.time.isoformat()),
         ("ce_schemaversion", str(envelope.schemaversion)),
         ("content-type", JSON),
     ]
     if envelope.subject is not None:
         headers.append(("ce_subject", envelope.subject))
+    return headers
+
+
+def encode(envelope: Envelope) -> WireMessage:
     return WireMessage(
         key=envelope.subject.encode() if envelope.subject is not None else None,
         value=envelope.data.model_dump_json().encode(),
-        headers=tuple((name, value.encode()) for name, value in headers),
+        headers=tuple((name, value.encode()) for name, value in header_texts(envelope)),
     )
 
 

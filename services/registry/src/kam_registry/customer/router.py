@@ -16,7 +16,7 @@ from kam_registry.manager import repository as managers
 from kam_registry.validation import CUSTOMER_ID_MAX
 from kam_shared.errors import InvalidInput, error_responses
 from kam_shared.events.catalog import TIERS, Tier
-from kam_shared.http import RuntimeDep, SessionDep
+from kam_shared.http import ReadSessionDep, RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -60,7 +60,7 @@ async def register_customer(
 
 @router.get("", response_model=CustomerPage, responses=error_responses(422))
 async def list_customers(
-    session: SessionDep,
+    session: ReadSessionDep,
     branch: Code = None,
     county: Code = None,
     industry: Code = None,
@@ -98,7 +98,7 @@ def _tiers(tier: Tier | None, missing_manager: str | None) -> list[str] | None:
 
 
 @router.get("/{customer_id}", response_model=CustomerRead, responses=error_responses(404, 422))
-async def get_customer(customer_id: CustomerId, session: SessionDep, response: Response) -> CustomerRead:
+async def get_customer(customer_id: CustomerId, session: ReadSessionDep, response: Response) -> CustomerRead:
     customer = await service.get(session, customer_id=customer_id)
     response.headers["ETag"] = etag_of(customer)
     return customer

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response
 from kam_reporting.tier_report import service
 from kam_reporting.tier_report.schemas import TierReport
 from kam_shared.errors import error_responses
-from kam_shared.http import SessionDep
+from kam_shared.http import ReadSessionDep
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -22,7 +22,7 @@ BRANCH = r"^[^\x00-\x1f\x7f]+$"
     },
 )
 async def get_tier_report(
-    session: SessionDep,
+    session: ReadSessionDep,
     output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
     branch: Annotated[
         str | None, Query(min_length=1, max_length=50, pattern=BRANCH, description="org unit code")

@@ -6,7 +6,7 @@ from kam_service_desk.customer import service
 from kam_service_desk.customer.schemas import ServiceLevelRead
 from kam_service_desk.validation import ID_MAX
 from kam_shared.errors import error_responses
-from kam_shared.http import SessionDep
+from kam_shared.http import ReadSessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/customers/{customer_id}", tags=["customers"])
@@ -15,5 +15,5 @@ CustomerId = Annotated[str, Path(min_length=1, max_length=ID_MAX, pattern=NO_CON
 
 
 @router.get("/service-level", response_model=ServiceLevelRead, responses=error_responses(404, 422))
-async def get_service_level(customer_id: CustomerId, session: SessionDep) -> ServiceLevelRead:
+async def get_service_level(customer_id: CustomerId, session: ReadSessionDep) -> ServiceLevelRead:
     return await service.service_level(session, customer_id=customer_id)

@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.ticket.models import Ticket, TicketTimelineEntry
@@ -28,9 +28,10 @@ async def list_page(
     level: int | None,
     after: tuple[datetime, str] | None,
     limit: int,
-) -> Sequence[Ticket]:
-    """Newest first; `after` is the (created_at, id) of the last ticket of the previous page."""
-    query = select(Ticket)
+) -> Sequence[Row]:
+    """Newest first; `after` is the (created_at, id) of the last ticket of the previous page. Rows, not ORM
+    objects: a page is read, never changed."""
+    query = select(Ticket.__table__)
     if customer_id is not None:
         query = query.where(Ticket.customer_id == customer_id)
     if status is not None:
@@ -43,7 +44,7 @@ async def list_page(
             or_(Ticket.created_at < created_at, and_(Ticket.created_at == created_at, Ticket.id < ticket_id))
         )
     query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
-    return (await session.scalars(query)).all()
+    return (await session.execute(query)).all()
 
 
 async def open_for_customer_for_update(

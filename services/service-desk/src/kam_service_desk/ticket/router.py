@@ -7,7 +7,7 @@ from kam_service_desk.ticket import service
 from kam_service_desk.ticket.schemas import TicketCreate, TicketPage, TicketRead, TicketStatus
 from kam_service_desk.validation import ID_MAX
 from kam_shared.errors import error_responses
-from kam_shared.http import RuntimeDep, SessionDep
+from kam_shared.http import ReadSessionDep, RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -43,13 +43,13 @@ async def open_ticket(
 
 
 @router.get("/{ticket_id}", response_model=TicketRead, responses=error_responses(404, 422))
-async def get_ticket(ticket_id: TicketId, session: SessionDep) -> TicketRead:
+async def get_ticket(ticket_id: TicketId, session: ReadSessionDep) -> TicketRead:
     return await service.get(session, ticket_id=ticket_id)
 
 
 @router.get("", response_model=TicketPage, responses=error_responses(422))
 async def list_tickets(
-    session: SessionDep,
+    session: ReadSessionDep,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)] = None,
     status_: Annotated[TicketStatus | None, Query(alias="status")] = None,
     level: Annotated[int | None, Query(ge=0, le=3)] = None,

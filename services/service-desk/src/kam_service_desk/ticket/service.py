@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.customer import repository as customers
@@ -134,7 +135,7 @@ async def list_tickets(
     )
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
-    items = [TicketSummary.model_validate(row, from_attributes=True) for row in page]
+    items = [TicketSummary.model_validate(row._mapping) for row in page]
     return TicketPage(items=items, next_cursor=next_cursor)
 
 
@@ -183,7 +184,7 @@ async def tighten_open_tickets(session: AsyncSession, *, change: TierChanged, cl
     return changed
 
 
-def encode_cursor(ticket: Ticket) -> str:
+def encode_cursor(ticket: Ticket | Row) -> str:
     raw = f"{ticket.created_at.astimezone(UTC).isoformat()}|{ticket.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 

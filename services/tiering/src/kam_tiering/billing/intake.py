@@ -39,6 +39,12 @@ def _reason(exc: ValidationError) -> str:
     )
 
 
+def _as_event(validated: BillingEventIn) -> BillingPosted:
+    """The bus event of a validated REST event. BillingEventIn is BillingPosted with stricter input rules, so its
+    values have passed every BillingPosted validator already: validating them a second time only costs time."""
+    return BillingPosted.model_construct(**{name: getattr(validated, name) for name in BillingPosted.model_fields})
+
+
 def _billing_id_of(raw: Any) -> str | None:
     billing_id = raw.get("billing_id") if isinstance(raw, dict) else None
     return billing_id if isinstance(billing_id, str) and len(billing_id) <= MAX_ECHOED_ID else None
@@ -57,7 +63,7 @@ async def accept_batch(
 
     for index, raw in enumerate(raw_events):
         try:
-            event = BillingPosted(**BillingEventIn.model_validate(raw).model_dump())
+            event = _as_event(BillingEventIn.model_validate(raw))
         except ValidationError as exc:
             reject(index, _billing_id_of(raw), _reason(exc))
             continue

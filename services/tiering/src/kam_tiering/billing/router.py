@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from kam_shared.errors import error_responses
-from kam_shared.http import RuntimeDep, SessionDep
+from kam_shared.http import ReadSessionDep, RuntimeDep, SessionDep
 from kam_tiering.billing import intake, waiting_repository
 from kam_tiering.billing.schemas import BatchResult, BillingBatch, WaitingAccount, WaitingBilling
 from kam_tiering.deps import PolicyDep
@@ -33,14 +33,14 @@ async def post_billing_events(
 
 
 @router.get("/billing-accounts/waiting", response_model=list[WaitingAccount], responses=error_responses(422))
-async def waiting_accounts(session: SessionDep, limit: Limit = 100) -> list[WaitingAccount]:
+async def waiting_accounts(session: ReadSessionDep, limit: Limit = 100) -> list[WaitingAccount]:
     """Billing posted to accounts no customer holds yet: it counts once the account is linked."""
     rows = await waiting_repository.waiting_by_account(session, limit)
     return [WaitingAccount.model_validate(row._asdict()) for row in rows]
 
 
 @router.get("/billing/waiting", response_model=list[WaitingBilling], responses=error_responses(422))
-async def waiting_billing(session: SessionDep, limit: Limit = 100) -> list[WaitingBilling]:
+async def waiting_billing(session: ReadSessionDep, limit: Limit = 100) -> list[WaitingBilling]:
     """All billing that does not count yet, by reason: an unlinked account, a customer the registry has not
     announced, a correction waiting for its charge (or refused by it). Each counts once what it waits for
     arrives."""

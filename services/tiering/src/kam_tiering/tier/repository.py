@@ -79,7 +79,8 @@ async def agreement_revenue_in_counties(
 
 
 async def get_state(session: AsyncSession, customer_id: str) -> dict | None:
-    return (await states_for(session, [customer_id])).get(customer_id)
+    row = (await session.execute(select(states).where(states.c.customer_id == customer_id))).first()
+    return None if row is None else row._asdict()
 
 
 async def known_customer(session: AsyncSession, customer_id: str) -> bool:

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Path, Query
 from kam_shared.clock import business_today, month_key
 from kam_shared.errors import error_responses
 from kam_shared.events.catalog import FIRST_BUSINESS_YEAR, LAST_BUSINESS_YEAR
-from kam_shared.http import RuntimeDep, SessionDep
+from kam_shared.http import ReadSessionDep, RuntimeDep
 from kam_tiering.billing.schemas import RevenueSeries
 from kam_tiering.deps import PolicyDep
 from kam_tiering.tier import reading
@@ -24,7 +24,9 @@ Month = Annotated[
 
 
 @router.get("/tier", response_model=TierRead, responses=error_responses(404, 422))
-async def get_tier(customer_id: CustomerId, session: SessionDep, runtime: RuntimeDep, policy: PolicyDep) -> TierRead:
+async def get_tier(
+    customer_id: CustomerId, session: ReadSessionDep, runtime: RuntimeDep, policy: PolicyDep
+) -> TierRead:
     """The customer's tier with its reasons (a tier override in force wins); 404 for an id the registry has not
     announced."""
     return await reading.tier_of(session, customer_id, policy=policy, today=business_today(runtime.clock))
@@ -33,7 +35,7 @@ async def get_tier(customer_id: CustomerId, session: SessionDep, runtime: Runtim
 @router.get("/revenue", response_model=RevenueSeries, responses=error_responses(404, 422))
 async def get_revenue(
     customer_id: CustomerId,
-    session: SessionDep,
+    session: ReadSessionDep,
     runtime: RuntimeDep,
     policy: PolicyDep,
     from_month: Annotated[Month, Query(alias="from")] = None,
