@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import insert
 
 from kam_shared.db import transaction
-from kam_shared.events.catalog import AnomalyDetected
+from kam_shared.events.catalog import AnomalyDetected, AnomalyWithdrawn
 from kam_tiering.anomaly.service import detect_for_close
 from kam_tiering.billing.models import MonthlyRevenue
 from kam_tiering.customer.models import CustomerProfile
@@ -89,5 +89,13 @@ def found(client) -> Callable[..., Awaitable[dict[tuple[str, str], dict]]]:
 def announced(bus) -> Callable[[], Awaitable[list[AnomalyDetected]]]:
     async def events() -> list[AnomalyDetected]:
         return [envelope.data for envelope in await bus.published(AnomalyDetected.TYPE)]
+
+    return events
+
+
+@pytest.fixture
+def withdrawals(bus) -> Callable[[], Awaitable[list[AnomalyWithdrawn]]]:
+    async def events() -> list[AnomalyWithdrawn]:
+        return [envelope.data for envelope in await bus.published(AnomalyWithdrawn.TYPE)]
 
     return events

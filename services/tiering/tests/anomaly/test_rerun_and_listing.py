@@ -40,8 +40,8 @@ class TestRunningAgain:
         assert (drop.month, drop.branch, drop.tier, drop.owner_role) == ("2026-10", "XM01", "gold", "branch_manager")
         assert drop.figures["month_minor"] == 100
 
-    async def test_late_billing_revises_an_anomaly_and_withdraws_one_it_no_longer_shows(
-        self, app, ledger, detect, found, announced
+    async def test_late_billing_revises_an_anomaly_and_withdraws_one_it_no_longer_shows_announcing_it_once(
+        self, app, ledger, detect, found, announced, withdrawals
     ):
         await ledger(
             "XM01",
@@ -59,6 +59,10 @@ class TestRunningAgain:
         assert (drop["revision"], drop["figures"]["month_minor"]) == (2, 200)
         revised = [(event.customer_id, event.revision) for event in await announced()]
         assert revised == [("C-DROP", 1), ("C-SMALL", 1), ("C-DROP", 2)]
+        withdrawn = [(event.customer_id, event.kind, event.revision) for event in await withdrawals()]
+        assert withdrawn == [("C-SMALL", "sharp_drop", 1)]
+        await detect("2026-10")
+        assert len(await withdrawals()) == 1
 
     async def test_an_anomaly_that_comes_back_after_being_withdrawn_is_announced_again(
         self, app, ledger, detect, announced

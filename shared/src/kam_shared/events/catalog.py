@@ -317,6 +317,25 @@ class AnomalyDetected(Event):
     detected_at: AwareDatetime
 
 
+class AnomalyWithdrawn(Event):
+    """An anomaly announced for a month that a later close of that month no longer finds (late billing or a
+    correction changed the figures): its owner need not follow it up. Sent once; should the anomaly be found
+    again, it is sent as `anomaly.detected` with a higher revision."""
+
+    TYPE = "anomaly.withdrawn"
+    TOPIC = Topics.TIERING
+
+    customer_id: str
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="the month closed")
+    kind: AnomalyKind
+    branch: str
+    owner_role: str
+    revision: int = Field(ge=1, description="the revision of the anomaly withdrawn")
+    policy_id: str
+    policy_version: int
+    withdrawn_at: AwareDatetime
+
+
 class TicketOpened(Event):
     TYPE = "ticket.opened"
     TOPIC = Topics.SERVICE_DESK
@@ -347,6 +366,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TierChanged,
         RevenueUpdated,
         AnomalyDetected,
+        AnomalyWithdrawn,
         TicketOpened,
     )
 }
@@ -365,6 +385,7 @@ __all__ = [
     "AccountNo",
     "AnomalyDetected",
     "AnomalyKind",
+    "AnomalyWithdrawn",
     "BillingAccountClosed",
     "BillingAccountLinked",
     "BillingPosted",

@@ -173,14 +173,22 @@ async def upsert(session: AsyncSession, rows: Sequence[dict]) -> list:
     return list(await session.execute(stmt, list(rows)))
 
 
-async def withdraw_unseen(session: AsyncSession, *, month: str, run: str, at: datetime) -> int:
-    """Anomalies of the month the run did not find again: the ledger no longer shows them."""
+async def withdraw_unseen(session: AsyncSession, *, month: str, run: str, at: datetime) -> list:
+    """Withdraws the anomalies of the month the run did not find again (the ledger no longer shows them) and
+    returns them, each only the once it is withdrawn."""
     result = await session.execute(
         update(anomalies)
         .where(anomalies.c.month == month, anomalies.c.last_run != run, anomalies.c.withdrawn_at.is_(None))
         .values(withdrawn_at=at)
+        .returning(
+            anomalies.c.customer_id,
+            anomalies.c.kind,
+            anomalies.c.branch,
+            anomalies.c.owner_role,
+            anomalies.c.revision,
+        )
     )
-    return result.rowcount
+    return sorted(result, key=lambda row: (row.customer_id, row.kind))
 
 
 async def page(

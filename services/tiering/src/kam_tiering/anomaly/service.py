@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.clock import Clock, add_months, business_today
 from kam_shared.db import lock_for_transaction
-from kam_shared.events.catalog import AnomalyDetected
+from kam_shared.events.catalog import AnomalyDetected, AnomalyWithdrawn
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.anomaly import repository
 from kam_tiering.anomaly.policy import AnomalyPolicy, anomaly_policy
@@ -23,10 +23,10 @@ BATCH = 1000
 
 async def detect_for_close(session: AsyncSession, *, month: str, policy: Policy, outbox: Outbox, clock: Clock) -> int:
     """Finds the month's anomalies as the ledger stands, stores them and emits `anomaly.detected` for each one
-    that is new or whose figures changed since the month was last run. Returns how many were emitted.
+    that is new or whose figures changed since the month was last run. Returns how many of those were emitted.
 
     Running it again for a month finds the same anomalies and emits nothing; one the ledger no longer shows is
-    withdrawn (hidden from the listing)."""
+    withdrawn (hidden from the listing) and `anomaly.withdrawn` is emitted for it, once."""
     rules = anomaly_policy(policy)
     # Two closes of one month at once would both think every anomaly new.
     await lock_for_transaction(session, [f"kam-anomalies:{month}"])
@@ -48,7 +48,9 @@ async def detect_for_close(session: AsyncSession, *, month: str, policy: Policy,
                 events.append(_event(rows[(customer_id, kind)], revision, now))
         await outbox.add(session, events)
         emitted += len(events)
-    await repository.withdraw_unseen(session, month=month, run=run, at=now)
+    withdrawn = await repository.withdraw_unseen(session, month=month, run=run, at=now)
+    for batch in _batches(withdrawn, BATCH):
+        await outbox.add(session, [_withdrawal(row, month, policy, now) for row in batch])
     return emitted
 
 
@@ -166,6 +168,20 @@ def _event(row: dict, revision: int, now: datetime) -> AnomalyDetected:
         policy_id=row["policy_id"],
         policy_version=row["policy_version"],
         detected_at=now,
+    )
+
+
+def _withdrawal(row, month: str, policy: Policy, now: datetime) -> AnomalyWithdrawn:
+    return AnomalyWithdrawn(
+        customer_id=row.customer_id,
+        month=month,
+        kind=row.kind,
+        branch=row.branch,
+        owner_role=row.owner_role,
+        revision=row.revision,
+        policy_id=policy.id,
+        policy_version=policy.version,
+        withdrawn_at=now,
     )
 
 

@@ -13,6 +13,7 @@ from kam_shared.events.catalog import RevenueUpdated, TierChanged
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.close import repository
 from kam_tiering.close.decision import decide
+from kam_tiering.override import repository as overrides
 from kam_tiering.tier import repository as tiers
 from kam_tiering.tier.classification import RevenueFigures, classify, county_ranks
 from kam_tiering.tier.policy import Policy
@@ -83,6 +84,10 @@ async def tier_pass(
     sums = await repository.window_sums(session, customers, _windows(month, grace, today_month))
     profiles = await tiers.profiles_for(session, customers)
     states = await tiers.states_for(session, customers)
+    # As in billing's re-evaluation, an override in force wins: the earned tier is stored, its change not announced.
+    # One past its last day is ended by this close's first step, which announces the earned tier then, once.
+    overridden = set(await overrides.active_for(session, customers, today))
+    overridden.update(row["customer_id"] for row in await overrides.expired_before(session, today, customers))
     rows, events = [], []
     for customer_id in customers:
         figures = sums[customer_id]
@@ -152,7 +157,7 @@ async def tier_pass(
                     sequence=sequence,
                 )
             )
-        if changed:
+        if changed and customer_id not in overridden:
             totals.tier_changes += 1
             events.append(
                 TierChanged(

@@ -27,10 +27,15 @@ async def get(session: AsyncSession, customer_id: str) -> dict | None:
     return row._asdict() if row else None
 
 
-async def expired_before(session: AsyncSession, today: date) -> list[dict]:
-    rows = await session.execute(
-        select(overrides).where(overrides.c.expires_on < today).order_by(overrides.c.customer_id)
-    )
+async def expired_before(session: AsyncSession, today: date, customers: Iterable[str] | None = None) -> list[dict]:
+    """Overrides whose last day lies before `today` that no one has ended yet (of these customers, if given)."""
+    query = select(overrides).where(overrides.c.expires_on < today)
+    if customers is not None:
+        customers = list(customers)
+        if not customers:
+            return []
+        query = query.where(overrides.c.customer_id.in_(customers))
+    rows = await session.execute(query.order_by(overrides.c.customer_id))
     return [row._asdict() for row in rows]
 
 

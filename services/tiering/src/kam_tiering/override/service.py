@@ -17,15 +17,10 @@ from kam_tiering.override import repository
 from kam_tiering.override.schemas import OverrideRead, OverrideWrite
 from kam_tiering.tier import repository as tiers
 from kam_tiering.tier.policy import Policy
-from kam_tiering.tier.service import reevaluate
+from kam_tiering.tier.service import reevaluate, tier_lock
 
 # Who expires overrides in the audit trail.
 MONTH_CLOSE = "month-close"
-
-
-def _tier_lock(customer_id: str) -> str:
-    # The name tier.service.reevaluate locks a customer's tier state under: one writer of the sequence at a time.
-    return f"kam-tier:{customer_id}"
 
 
 async def apply(
@@ -41,7 +36,7 @@ async def apply(
     today = business_today(clock)
     if override_in.expires_on < today:
         raise InvalidInput(f"expires_on lies before today ({today})", field="expires_on")
-    await lock_for_transaction(session, [_tier_lock(customer_id)])
+    await lock_for_transaction(session, [tier_lock(customer_id)])
     state = await _earned_state(session, customer_id, policy=policy, outbox=outbox, clock=clock)
     now = clock.now()
     in_force = (await repository.active_for(session, [customer_id], today)).get(customer_id)
@@ -69,7 +64,7 @@ async def lift(
     session: AsyncSession, *, customer_id: str, by: str, policy: Policy, outbox: Outbox, clock: Clock
 ) -> None:
     """Ends the customer's override now; the earned tier is in force again."""
-    await lock_for_transaction(session, [_tier_lock(customer_id)])
+    await lock_for_transaction(session, [tier_lock(customer_id)])
     row = await repository.get(session, customer_id)
     if row is None:
         raise NotFound(f"customer {customer_id} has no tier override")
@@ -92,7 +87,7 @@ async def expire_overrides(session: AsyncSession, *, month: str, policy: Policy,
     candidates = await repository.expired_before(session, today)
     if not candidates:
         return 0
-    await lock_for_transaction(session, [_tier_lock(row["customer_id"]) for row in candidates])
+    await lock_for_transaction(session, [tier_lock(row["customer_id"]) for row in candidates])
     # Read again under the locks: a manager may have lifted or renewed one meanwhile.
     expired = await repository.expired_before(session, today)
     states = await tiers.states_for(session, [row["customer_id"] for row in expired])
