@@ -200,3 +200,14 @@ async def test_the_all_in_one_suite_lists_every_method_a_path_takes_too(tmp_path
         response = await client.request("DELETE", "/service-desk/v1/tickets")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD, POST"
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/tiering/v1/customers/a%0Ab/tier"])
+async def test_the_all_in_one_suite_answers_a_path_no_service_takes_with_a_problem(tmp_path, path):
+    from kam_suite.main import create_suite_app
+
+    async with running(create_suite_app(tmp_path / "data", TEST_API_KEY), TEST_API_KEY) as client:
+        response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:kam:problem:not-found"
