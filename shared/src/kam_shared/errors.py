@@ -233,7 +233,14 @@ def install_error_handlers(app: FastAPI) -> None:
             return problem_response(
                 422, f"a value in the request cannot be stored (SQLSTATE {sqlstate})", slug="invalid-input"
             )
+        if exc.connection_invalidated or (isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)):
+            return _unavailable(request, exc)
         return _internal_error(request, exc)
+
+    @app.exception_handler(ConnectionError)
+    async def _unreachable(request: Request, exc: ConnectionError) -> JSONResponse:
+        # The database server refused or dropped the connection (asyncpg raises these unwrapped at connect).
+        return _unavailable(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -259,6 +266,26 @@ def allowed_methods(request: Request) -> str:
     if "GET" in methods:
         methods.add("HEAD")  # HeadMiddleware answers HEAD wherever GET is
     return ", ".join(sorted(methods))
+
+
+# SQLSTATE classes that mean the database cannot serve now, not that the request is wrong: connection exception
+# (08), insufficient resources (53, e.g. too many connections), operator intervention (57P: shut down, terminated,
+# cannot connect now).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+RETRY_AFTER_UNAVAILABLE_S = 5
+
+
+def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning(
+        "the database is unavailable",
+        extra={"method": request.method, "path": request.url.path, "error": repr(exc)[:300]},
+    )
+    return problem_response(
+        503,
+        "the database is unavailable; try again shortly",
+        slug="unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)},
+    )
 
 
 def _internal_error(request: Request, exc: Exception) -> JSONResponse:
