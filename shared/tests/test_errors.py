@@ -1,6 +1,7 @@
 """One error shape: every failure a service answers is RFC 9457 problem details, raised once and rendered once."""
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
@@ -127,3 +128,39 @@ async def test_any_other_database_failure_stays_a_500():
 
     assert response.status_code == 500
     assert response.json()["type"] == "urn:kam:problem:internal-error"
+
+
+def app_without_its_database(failure: Exception) -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/report")
+    async def report() -> None:
+        raise failure
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        # The server is down: asyncpg's connect raises this unwrapped.
+        ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)"),
+        # pg_terminate_backend, a server shutting down or starting up, too many connections.
+        DBAPIError("SELECT ...", {}, _Refused("57P01")),
+        DBAPIError("SELECT ...", {}, _Refused("57P03")),
+        DBAPIError("SELECT ...", {}, _Refused("53300")),
+        DBAPIError("SELECT ...", {}, _Refused("08006")),
+        DBAPIError("SELECT ...", {}, _Refused("XX000"), connection_invalidated=True),
+    ],
+    ids=["refused", "terminated", "starting", "too-many", "connection-failure", "invalidated"],
+)
+async def test_a_database_that_cannot_be_reached_is_a_503_to_retry_not_a_500(failure):
+    transport = httpx.ASGITransport(app=app_without_its_database(failure), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/report")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:kam:problem:unavailable"
+    assert int(response.headers["retry-after"]) > 0

@@ -182,3 +182,32 @@ async def test_a_body_that_is_not_utf8_is_a_422_like_malformed_json(service_desk
         response = await client.post("/v1/tickets", content=b"\xff\xfe{", headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "body", "reason": "JSON text must be UTF-8"}]
+
+
+@pytest.mark.parametrize(("method", "path"), [("OPTIONS", "/v1/tickets"), ("DELETE", "/v1/tickets")])
+async def test_a_method_not_allowed_lists_every_method_the_path_takes(service_desk, method, path):
+    async with await service_desk() as client:
+        response = await client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["allow"] == "GET, HEAD, POST"
+
+
+async def test_the_all_in_one_suite_lists_every_method_a_path_takes_too(tmp_path):
+    from kam_suite.main import create_suite_app
+
+    async with running(create_suite_app(tmp_path / "data", TEST_API_KEY), TEST_API_KEY) as client:
+        response = await client.request("DELETE", "/service-desk/v1/tickets")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD, POST"
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/tiering/v1/customers/a%0Ab/tier"])
+async def test_the_all_in_one_suite_answers_a_path_no_service_takes_with_a_problem(tmp_path, path):
+    from kam_suite.main import create_suite_app
+
+    async with running(create_suite_app(tmp_path / "data", TEST_API_KEY), TEST_API_KEY) as client:
+        response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:kam:problem:not-found"

@@ -22,7 +22,13 @@ pytestmark = pytest.mark.integration
 PARTITIONS = 2
 
 
-async def start_services(stack: AsyncExitStack, database_url, bootstrap: str) -> dict:
+async def start_services(
+    stack: AsyncExitStack,
+    database_url,
+    bootstrap: str,
+    services: tuple[str, ...] = ("registry", "tiering"),
+    partitions: int = PARTITIONS,
+) -> dict:
     from kam_registry.config import RegistrySettings
     from kam_registry.main import create_app as registry
     from kam_tiering.config import TieringSettings
@@ -34,10 +40,12 @@ async def start_services(stack: AsyncExitStack, database_url, bootstrap: str) ->
         ("registry", registry, RegistrySettings),
         ("tiering", tiering, TieringSettings),
     ):
+        if service not in services:
+            continue
         settings = settings_class(
             database_url=await database_url(service),
             kafka_bootstrap_servers=bootstrap,
-            kafka_topic_partitions=PARTITIONS,
+            kafka_topic_partitions=partitions,
             kafka_metadata_max_age_ms=2000,
             consumer_commit_timeout_s=3,
             admin_api_key=API_KEY,
@@ -90,3 +98,27 @@ async def test_services_recover_when_the_broker_comes_back_empty_on_the_same_add
         for service in ("registry", "tiering"):
             ready = await clients[service].get("/readyz")
             assert ready.status_code == 200, ready.text
+
+
+async def test_what_the_broker_took_and_lost_before_delivering_it_is_published_again(tansu, database_url):
+    port = free_port()
+    broker = tansu(port)
+    async with AsyncExitStack() as stack:
+        # One partition: the new broker's first offset is one the old one had given (how the loss shows).
+        clients = await start_services(stack, database_url, broker.bootstrap, services=("registry",), partitions=1)
+        taken = await register(clients, "Taken but never delivered Co.")
+        relay = clients["registry"]._transport.app.state.runtime.relay
+
+        async def published() -> bool:
+            return await relay.pending() == 0
+
+        await eventually(published, timeout=CONVERGENCE_S, what="registration acknowledged by the broker")
+
+        broker.kill()
+        broker = tansu(port)
+        # Tiering starts only now: the registration it never saw went down with the old broker.
+        clients |= await start_services(stack, database_url, broker.bootstrap, services=("tiering",), partitions=1)
+        after = await register(clients, "After the outage Co.")
+
+        await eventually(lambda: known_to_tiering(clients, after), timeout=CONVERGENCE_S, what="consumed after")
+        await eventually(lambda: known_to_tiering(clients, taken), timeout=CONVERGENCE_S, what="published again")

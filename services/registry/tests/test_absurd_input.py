@@ -21,6 +21,9 @@ LONG = "x" * 10_000
         ({"important": "perhaps"}, "important"),
         ({"contacts": [{"name": "Li Wei"}] * 51}, "contacts"),
         ({"agreement": {"signed_on": "2026-02-30"}}, "agreement.signed_on"),
+        # Lax parsing would read a number as a Unix time: 0 is 1970-01-01.
+        ({"agreement": {"signed_on": 0}}, "agreement.signed_on"),
+        ({"agreement": {"signed_on": "2026-01-01", "expires_on": 1798761600}}, "agreement.expires_on"),
     ],
 )
 async def test_an_absurd_customer_is_refused_naming_the_field(client, overrides, field):
@@ -56,6 +59,12 @@ async def test_an_absurd_customer_id_in_the_path_is_refused(client, customer_id)
         ({"account_no": 42, "effective_from": "2026-01-01"}, "account_no"),
         ({"account_no": "A-1", "effective_from": "+10000-01-01"}, "effective_from"),
         ({"account_no": "A-1", "effective_from": -1}, "effective_from"),
+        # Lax parsing would read a number as a Unix time (0 is 1970-01-01, 1767225600 is 2026-01-01).
+        ({"account_no": "A-1", "effective_from": 0}, "effective_from"),
+        ({"account_no": "A-1", "effective_from": 1767225600}, "effective_from"),
+        # Billing is posted in 2000..2100 only: a link from outside those years is a typo.
+        ({"account_no": "A-1", "effective_from": "1970-01-01"}, "effective_from"),
+        ({"account_no": "A-1", "effective_from": "9999-12-31"}, "effective_from"),
     ],
 )
 async def test_an_absurd_link_is_refused_naming_the_field(client, customer_id, body, field):

@@ -177,3 +177,11 @@ class TestBoundedWaitingViews:
 
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "customer_id"
+
+    @pytest.mark.parametrize("route", ["tier", "revenue"])
+    @pytest.mark.parametrize("customer_id", ["a%0Ab", "a%00b", "%1B"])
+    async def test_a_customer_id_with_a_control_character_is_refused_not_echoed(self, client, route, customer_id):
+        response = await client.get(f"/v1/customers/{customer_id}/{route}")
+
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "customer_id"

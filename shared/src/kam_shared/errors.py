@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +205,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
             # FastAPI's "error parsing the body": bytes that are no JSON text at all, said like malformed JSON.
             return problem_response(
@@ -214,9 +215,10 @@ def install_error_handlers(app: FastAPI) -> None:
                 errors=[FieldError("body", "JSON text must be UTF-8")],
             )
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(
-            exc.status_code, detail, slug=_STATUS_SLUGS.get(exc.status_code), headers=getattr(exc, "headers", None)
-        )
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return problem_response(exc.status_code, detail, slug=_STATUS_SLUGS.get(exc.status_code), headers=headers)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -231,11 +233,59 @@ def install_error_handlers(app: FastAPI) -> None:
             return problem_response(
                 422, f"a value in the request cannot be stored (SQLSTATE {sqlstate})", slug="invalid-input"
             )
+        if exc.connection_invalidated or (isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)):
+            return _unavailable(request, exc)
         return _internal_error(request, exc)
+
+    @app.exception_handler(ConnectionError)
+    async def _unreachable(request: Request, exc: ConnectionError) -> JSONResponse:
+        # The database server refused or dropped the connection (asyncpg raises these unwrapped at connect).
+        return _unavailable(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return _internal_error(request, exc)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route of this path takes (Starlette's 405 names only the first route's), HEAD with GET."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # FastAPI before lazily included routers: the routes are the contexts
+        contexts: Iterable[Any] = request.app.router.routes
+    else:
+        contexts = iter_route_contexts(request.app.router.routes)
+    methods: set[str] = set()
+    for context in contexts:
+        try:
+            match, _ = context.matches(dict(request.scope))
+        except Exception:  # a route that cannot judge this scope does not take it either
+            continue
+        if match is not Match.NONE:
+            methods |= set(getattr(context, "methods", None) or getattr(context.original_route, "methods", ()) or ())
+    if "GET" in methods:
+        methods.add("HEAD")  # HeadMiddleware answers HEAD wherever GET is
+    return ", ".join(sorted(methods))
+
+
+# SQLSTATE classes that mean the database cannot serve now, not that the request is wrong: connection exception
+# (08), insufficient resources (53, e.g. too many connections), operator intervention (57P: shut down, terminated,
+# cannot connect now).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+RETRY_AFTER_UNAVAILABLE_S = 5
+
+
+def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning(
+        "the database is unavailable",
+        extra={"method": request.method, "path": request.url.path, "error": repr(exc)[:300]},
+    )
+    return problem_response(
+        503,
+        "the database is unavailable; try again shortly",
+        slug="unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)},
+    )
 
 
 def _internal_error(request: Request, exc: Exception) -> JSONResponse:

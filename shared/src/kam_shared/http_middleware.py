@@ -72,11 +72,15 @@ class HeadMiddleware:
             return
 
         async def headers_only(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                # The server reads the method from this scope to know that no body follows the Content-Length.
+                scope["method"] = "HEAD"
             if message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)
 
-        # The scope is shared with the middleware outside (metrics) and the server: route as GET, then say HEAD again.
+        # The scope is shared with the middleware outside (metrics) and the server: route as GET, and say HEAD
+        # again once the response starts and after it.
         scope["method"] = "GET"
         try:
             await self.app(scope, receive, headers_only)

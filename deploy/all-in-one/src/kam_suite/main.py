@@ -22,6 +22,7 @@ from kam_reporting.main import create_app as create_reporting
 from kam_service_desk.config import ServiceDeskSettings
 from kam_service_desk.main import create_app as create_service_desk
 from kam_shared.clock import Clock
+from kam_shared.errors import install_error_handlers
 from kam_shared.http_middleware import HeadMiddleware
 from kam_shared.messaging.inprocess import InProcessTransport
 from kam_shared.messaging.transport import Transport
@@ -81,6 +82,8 @@ def create_suite_app(
     )
     app.state.services = apps
     install_docs(app)
+    # Paths no service takes (outside the four prefixes) get a problem like every other error.
+    install_error_handlers(app)
     # The services answer HEAD themselves; this is for the suite's own pages (/, /healthz).
     app.add_middleware(HeadMiddleware)
 

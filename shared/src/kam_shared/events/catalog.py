@@ -1,5 +1,6 @@
 """The one contract between the services: every event's wire name, topic, schema version and data."""
 
+import re
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -53,10 +54,14 @@ LAST_BUSINESS_YEAR = 2100
 
 
 def _date_written_as_text(value: Any) -> Any:
-    # A number is no date: lax parsing would take 0 or 1.7e9 as a Unix time.
-    if isinstance(value, int | float | bool):
+    # A number is no date: lax parsing would take 0 or 1.7e9 as a Unix time. Nor is an instant: lax parsing
+    # would take the date part of "2026-11-10T00:00:00-10:00", whatever day it is in the carrier's time zone.
+    if isinstance(value, int | float | bool) or (isinstance(value, str) and not _DATE_TEXT.fullmatch(value)):
         raise ValueError("a date is written YYYY-MM-DD")
     return value
+
+
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _in_business_years(value: date) -> date:

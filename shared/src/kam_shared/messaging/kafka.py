@@ -63,6 +63,12 @@ class KafkaTransport:
         self._producer: AIOKafkaProducer | None = None
         # topic -> when (monotonic) it was last seen to exist or created.
         self._ensured: dict[str, float] = {}
+        # Signs that the broker lost its state (restarted empty, rebuilt): a topic this process had seen is gone,
+        # or a partition hands out an offset it had already given. What it acknowledged but had not delivered
+        # went with it; `losses` counts them so the outbox relay can publish its recent rows again.
+        self.losses = 0
+        self._present: set[str] = set()
+        self._last_offsets: dict[tuple[str, int], int] = {}
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -153,6 +159,7 @@ class KafkaTransport:
             await admin.close()
         now = time.monotonic()
         self._ensured.update(dict.fromkeys(wanted, now))
+        self._present.update(wanted)
 
     async def send(self, records: Sequence[OutgoingRecord]) -> int:
         if not records:
@@ -173,6 +180,9 @@ class KafkaTransport:
         if missing:
             # The producer's own view may still hold the lost topics' old layout.
             await producer.client.force_metadata_update()
+        if lost := missing & self._present:
+            self._present -= lost
+            self._lost(f"topics {sorted(lost)} are gone")
         futures = []
         try:
             for record in records:
@@ -192,12 +202,24 @@ class KafkaTransport:
                     self.forget_topics(record.topic for record in records)
                 break
             acknowledged += 1
+            self._note_offset(result.topic, result.partition, result.offset)
         if acknowledged == 0:
             # Whatever took the broker away may have taken its topics too.
             self.forget_topics()
             await self._drop_producer()
             raise TransportError("Kafka acknowledged none of the records")
         return acknowledged
+
+    def _note_offset(self, topic: str, partition: int, offset: int) -> None:
+        last = self._last_offsets.get((topic, partition), -1)
+        self._last_offsets[(topic, partition)] = offset
+        if offset <= last:
+            self._lost(f"{topic}[{partition}] gave offset {offset} again (had {last})")
+
+    def _lost(self, sign: str) -> None:
+        self.losses += 1
+        self._last_offsets.clear()
+        log.warning("the broker lost its state", extra={"sign": sign})
 
     async def _drop_producer(self) -> None:
         async with self._lock:

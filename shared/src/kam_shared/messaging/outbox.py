@@ -103,6 +103,9 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._held_since: float | None = None
         self._hold_logged = 0.0
+        # When the broker says it lost its state (KafkaTransport.losses), the rows it had taken are sent again.
+        self._losses_seen = getattr(transport, "losses", 0)
+        self._republish_pending = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -157,6 +160,11 @@ class OutboxRelay:
         """Publishes the oldest unsent rows in id order; marks sent only what the broker acknowledged.
 
         On PostgreSQL it stops at the first row that an earlier, still uncommitted row may yet precede."""
+        if self._republish_pending:
+            republished = await self.republish_sent()  # raises, and stays pending, if the bus does not take them
+            self._republish_pending = False
+            self._note_losses()  # lost again meanwhile: once more
+            log.warning("outbox published again: the broker had lost its state", extra={"rows": republished})
         table = self._table
         async with self._engine.connect() as conn:
             rows = (
@@ -189,6 +197,8 @@ class OutboxRelay:
             await self._note_failure(ready[0].id, repr(exc))
             await self._count_pending()
             raise
+        finally:
+            self._note_losses()
         ids = [row.id for row in ready[:acknowledged]]
         if ids:
             async with self._engine.begin() as conn:
@@ -198,6 +208,14 @@ class OutboxRelay:
         if acknowledged < len(ready):
             raise TransportError(f"broker acknowledged {acknowledged} of {len(ready)} records")
         return acknowledged
+
+    def _note_losses(self) -> None:
+        # What the broker acknowledged but had not delivered went with its state: consumers' inboxes make the
+        # rows they had applied harmless (the window is republish_sent's).
+        losses = getattr(self._transport, "losses", 0)
+        if losses != self._losses_seen:
+            self._losses_seen = losses
+            self._republish_pending = True
 
     def _note_hold_back(self, first_held: int | None) -> None:
         """Logs when publishing has waited long for a transaction still running somewhere in the cluster."""

@@ -9,7 +9,8 @@ class BillingAccountLinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     account_no: AccountNo
-    effective_from: date = Field(description="first posting date that counts for this customer")
+    # Written YYYY-MM-DD (never a number) and in the years billing can be posted.
+    effective_from: BusinessDate = Field(description="first posting date that counts for this customer")
 
 
 class BillingAccountRead(BaseModel):

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from kam_registry.customer.uscc import uscc_problem
 from kam_shared.events.catalog import Tier
@@ -21,6 +21,16 @@ def _valid_uscc(code: str | None) -> str | None:
 Uscc = Annotated[str | None, AfterValidator(_valid_uscc)]
 
 
+def _written_as_text(value: Any) -> Any:
+    # A number is no date: lax parsing would take 0 as 1970-01-01 (a Unix time).
+    if isinstance(value, int | float | bool):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+DateText = Annotated[date, BeforeValidator(_written_as_text)]
+
+
 class Contact(RequestBody):
     name: str = Field(min_length=1, max_length=100)
     role: str | None = Field(default=None, max_length=100)
@@ -30,8 +40,8 @@ class Contact(RequestBody):
 
 
 class Agreement(BaseModel):
-    signed_on: date
-    expires_on: date | None = None
+    signed_on: DateText
+    expires_on: DateText | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> "Agreement":

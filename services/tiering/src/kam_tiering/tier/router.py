@@ -6,6 +6,7 @@ from kam_shared.clock import business_today, month_key
 from kam_shared.errors import error_responses
 from kam_shared.events.catalog import FIRST_BUSINESS_YEAR, LAST_BUSINESS_YEAR
 from kam_shared.http import ReadSessionDep, RuntimeDep
+from kam_shared.validation import NO_CONTROL_CHARACTERS
 from kam_tiering.billing.schemas import RevenueSeries
 from kam_tiering.deps import PolicyDep
 from kam_tiering.tier import reading
@@ -13,7 +14,9 @@ from kam_tiering.tier.schemas import TierRead
 
 router = APIRouter(prefix="/customers/{customer_id}", tags=["tiers"])
 
-CustomerId = Annotated[str, Path(min_length=1, max_length=36, description="the registry's customer id")]
+CustomerId = Annotated[
+    str, Path(min_length=1, max_length=36, pattern=NO_CONTROL_CHARACTERS, description="the registry's customer id")
+]
 Month = Annotated[
     str | None,
     Query(
