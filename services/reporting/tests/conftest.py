@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from kam_reporting.config import ReportingSettings
 from kam_reporting.main import create_app
 from kam_shared.clock import FixedClock
-from kam_shared.events.catalog import CustomerRegistered, RevenueUpdated, Tier, TierChanged
+from kam_shared.events.catalog import CustomerRegistered, CustomerUpdated, RevenueUpdated, Tier, TierChanged
 
 API_KEY = "test-key"
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -24,6 +24,15 @@ def registered(customer_id: str, *, branch: str = "B100", full_name: str | None 
         county="Xihu",
         industry="retail",
         registered_at=NOW,
+    )
+
+
+def updated(customer_id: str, *, sequence: int, **profile: object) -> CustomerUpdated:
+    """The whole profile after a change: `registered`'s defaults, with the fields given replaced."""
+    fields = {"full_name": f"Customer {customer_id}", "branch": "B100", "county": "Xihu", "industry": "retail"}
+    fields.update(profile)
+    return CustomerUpdated(
+        customer_id=customer_id, changed=sorted(profile), sequence=sequence, updated_at=NOW, **fields
     )
 
 

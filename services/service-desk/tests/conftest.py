@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from kam_service_desk.config import ServiceDeskSettings
 from kam_service_desk.main import create_app
 from kam_shared.clock import FixedClock
-from kam_shared.events.catalog import CustomerRegistered, Tier, TierChanged, TierReason
+from kam_shared.events.catalog import CustomerRegistered, CustomerUpdated, Tier, TierChanged, TierReason
 
 API_KEY = "test-key"
 # A Monday morning in the carrier's time zone (10:00 Asia/Shanghai).
@@ -23,6 +23,17 @@ class Events:
         customer_id: str, *, full_name: str = "Harbour Logistics Co., Ltd.", branch: str = "BR01"
     ) -> CustomerRegistered:
         return CustomerRegistered(customer_id=customer_id, full_name=full_name, branch=branch, registered_at=T0)
+
+    @staticmethod
+    def updated(customer_id: str, *, full_name: str, branch: str, sequence: int) -> CustomerUpdated:
+        return CustomerUpdated(
+            customer_id=customer_id,
+            full_name=full_name,
+            branch=branch,
+            changed=["full_name", "branch"],
+            sequence=sequence,
+            updated_at=T0,
+        )
 
     @staticmethod
     def tier_changed(customer_id: str, *, old: Tier, new: Tier, sequence: int) -> TierChanged:

@@ -171,3 +171,35 @@ async def test_billing_of_an_unannounced_customer_and_its_registration_applied_a
 
     assert await revenue_of("C-1") == {"2026-11": 100_000}
     assert (await client.get("/v1/billing/waiting")).json() == []
+
+
+async def move_out(session, runtime, policy) -> None:
+    await billing.release_account(
+        session,
+        account_no="ACC-1",
+        customer_id="C-1",
+        effective_to=date(2026, 11, 1),
+        policy=policy,
+        outbox=runtime.outbox,
+        clock=runtime.clock,
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [(bill(CHARGE), move_out), (move_out, bill(CHARGE))], ids=["bill-first", "move-out-first"]
+)
+async def test_billing_and_a_move_out_of_its_account_applied_at_once_leave_the_charge_waiting(
+    app, client, bus, revenue_of, first, second
+):
+    await bus.publish(registered("C-1"))
+    await bus.settled()
+    async with app.state.runtime.sessions() as session, session.begin():
+        await link(session, app.state.runtime, app.state.policy)
+
+    await side_by_side(app, first, second)
+
+    assert await revenue_of("C-1") == {}
+    waiting = (await client.get("/v1/billing/waiting")).json()
+    assert [(group["reason"], group["account_no"], group["amount_minor"]) for group in waiting] == [
+        ("account-not-linked", "ACC-1", 100_000)
+    ]

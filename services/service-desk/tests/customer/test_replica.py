@@ -109,3 +109,53 @@ async def test_events_published_on_the_bus_reach_the_replica(bus, sessions, even
 
     customer = await eventually(replicated_as_vip, what="c-5 in the replica as vip")
     assert (customer.full_name, customer.tier) == ("Harbour Logistics Co., Ltd.", "vip")
+
+
+class TestProfileUpdates:
+    async def test_an_update_after_the_registration_replaces_name_and_branch(self, bus, sessions, events):
+        await bus.deliver(events.registered("c-1", full_name="Harbour Logistics", branch="BR07"))
+
+        await bus.deliver(events.updated("c-1", full_name="Harbour Freight", branch="BR02", sequence=2))
+
+        customer = await replica(sessions, "c-1")
+        assert (customer.full_name, customer.branch, customer.profile_sequence) == ("Harbour Freight", "BR02", 2)
+
+    async def test_an_update_overtaking_the_registration_is_kept_and_the_registration_changes_nothing(
+        self, bus, client, sessions, events
+    ):
+        await bus.deliver(events.updated("c-1", full_name="Harbour Freight", branch="BR02", sequence=2))
+
+        await bus.deliver(events.registered("c-1", full_name="Harbour Logistics", branch="BR07"))
+
+        customer = await replica(sessions, "c-1")
+        assert (customer.full_name, customer.branch, customer.profile_sequence) == ("Harbour Freight", "BR02", 2)
+        assert (await client.get("/v1/customers/c-1/service-level")).status_code == 200
+
+    async def test_a_stale_update_changes_nothing(self, bus, sessions, events):
+        await bus.deliver(
+            events.registered("c-1"),
+            events.updated("c-1", full_name="Third Name", branch="BR03", sequence=3),
+        )
+
+        await bus.deliver(events.updated("c-1", full_name="Second Name", branch="BR02", sequence=2))
+
+        customer = await replica(sessions, "c-1")
+        assert (customer.full_name, customer.branch, customer.profile_sequence) == ("Third Name", "BR03", 3)
+
+    async def test_an_update_delivered_again_after_a_newer_one_changes_nothing(self, bus, sessions, events):
+        await bus.deliver(events.registered("c-1"))
+        update = bus.wrap(events.updated("c-1", full_name="Second Name", branch="BR02", sequence=2))
+        await bus.deliver(update, events.updated("c-1", full_name="Third Name", branch="BR03", sequence=3))
+
+        await bus.deliver(update)
+
+        customer = await replica(sessions, "c-1")
+        assert (customer.full_name, customer.branch, customer.profile_sequence) == ("Third Name", "BR03", 3)
+
+    async def test_an_update_keeps_the_tier_the_replica_holds(self, bus, sessions, events):
+        await bus.deliver(events.registered("c-1"), events.tier_changed("c-1", old="standard", new="gold", sequence=1))
+
+        await bus.deliver(events.updated("c-1", full_name="Harbour Freight", branch="BR02", sequence=2))
+
+        customer = await replica(sessions, "c-1")
+        assert (customer.tier, customer.tier_sequence, customer.full_name) == ("gold", 1, "Harbour Freight")

@@ -4,19 +4,26 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar, cast
 
 from kam_reporting.customer_view import repository
-from kam_shared.events.catalog import CustomerRegistered, RevenueUpdated, TierChanged
+from kam_shared.events.catalog import CustomerRegistered, CustomerUpdated, RevenueUpdated, TierChanged
 from kam_shared.events.envelope import Envelope
 from kam_shared.messaging.consumer import HandlerContext
 
 E = TypeVar("E")
-Sequenced = TypeVar("Sequenced", TierChanged, RevenueUpdated)
+Sequenced = TypeVar("Sequenced", bound=TierChanged | RevenueUpdated | CustomerRegistered | CustomerUpdated)
 
 
 async def on_customer_registered(ctx: HandlerContext, envelopes: Sequence[Envelope]) -> None:
+    await _apply_profiles(ctx, _events(envelopes, CustomerRegistered))
+
+
+async def on_customer_updated(ctx: HandlerContext, envelopes: Sequence[Envelope]) -> None:
+    await _apply_profiles(ctx, _events(envelopes, CustomerUpdated))
+
+
+async def _apply_profiles(ctx: HandlerContext, events: Iterable[CustomerRegistered | CustomerUpdated]) -> None:
     now = ctx.clock.now()
-    # A batch may hold two registrations of one customer; one statement may touch a row only once.
-    latest = {event.customer_id: event for event in _events(envelopes, CustomerRegistered)}
-    await repository.upsert_registrations(
+    # A batch may hold two profiles of one customer; one statement may touch a row only once.
+    await repository.apply_profiles(
         ctx.session,
         [
             {
@@ -25,10 +32,14 @@ async def on_customer_registered(ctx: HandlerContext, envelopes: Sequence[Envelo
                 "branch": event.branch,
                 "county": event.county,
                 "industry": event.industry,
-                "registered_at": event.registered_at,
+                "important": event.important,
+                "potential": event.potential,
+                "profile_sequence": event.sequence,
                 "updated_at": now,
+                "registered_at": event.registered_at if isinstance(event, CustomerRegistered) else event.updated_at,
+                "registration": isinstance(event, CustomerRegistered),
             }
-            for event in latest.values()
+            for event in _newest(events)
         ],
     )
 

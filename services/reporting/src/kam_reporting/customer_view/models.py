@@ -21,6 +21,11 @@ class CustomerView(ReportingModel, table=True):
     branch: str | None = Field(default=None, max_length=50, index=True)
     county: str | None = Field(default=None, max_length=50)
     industry: str | None = Field(default=None, max_length=50)
+    important: bool = False
+    potential: bool = False
+    # The registry's per-customer sequence of the profile held (registration 1, each customer.updated one
+    # more); None while only tiering's figures are held. An older or repeated profile changes nothing.
+    profile_sequence: int | None = Field(default=None, sa_type=BigInteger)
     registered_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     tier: str = Field(default="standard", max_length=20)
     qualified: bool = False

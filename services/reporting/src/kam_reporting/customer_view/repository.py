@@ -1,11 +1,11 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import Boolean, bindparam, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_reporting.customer_view.models import CustomerView
-from kam_shared.db import insert_ignoring_conflicts, upsert_adding
+from kam_shared.db import insert_ignoring_conflicts
 
 customer_view = CustomerView.__table__
 
@@ -16,13 +16,39 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-async def upsert_registrations(session: AsyncSession, rows: Sequence[Row]) -> None:
-    """Creates each customer's row, or fills in the registration of a row tiering's events created first."""
+async def apply_profiles(session: AsyncSession, rows: Sequence[Row]) -> None:
+    """Stores each customer's registry profile where it is newer than the one held, creating missing rows.
+
+    `registered_at` is set apart from the profile: a registration always tells when the customer joined, even
+    when an update overtook it; an update that arrived first stands in for it until then."""
     if not rows:
         return
-    replaced = [name for name in rows[0] if name != "customer_id"]
-    statement = upsert_adding(customer_view, _dialect(session), ["customer_id"], added=(), replaced=replaced)
-    await session.execute(statement, list(rows))
+    profiles = [{name: value for name, value in row.items() if name not in _JOINED} for row in rows]
+    await _apply_newer(session, profiles, sequence="profile_sequence")
+    view = customer_view
+    statement = (
+        update(view)
+        .where(
+            view.c.customer_id == bindparam("new_customer_id"),
+            or_(view.c.registered_at.is_(None), bindparam("new_registration", type_=Boolean)),
+        )
+        .values(registered_at=bindparam("new_registered_at"))
+    )
+    await session.execute(
+        statement,
+        [
+            {
+                "new_customer_id": row["customer_id"],
+                "new_registered_at": row["registered_at"],
+                "new_registration": row["registration"],
+            }
+            for row in rows
+        ],
+    )
+
+
+# Passed with a profile to say when the customer joined, and whether the registration itself says so.
+_JOINED = ("registered_at", "registration")
 
 
 async def apply_tier_changes(session: AsyncSession, rows: Sequence[Row]) -> None:

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Column
+from sqlalchemy import BigInteger, Column
 from sqlmodel import Field
 
 from kam_service_desk.tables import ServiceDeskModel
@@ -12,13 +12,16 @@ class Customer(ServiceDeskModel, table=True):
 
     A tier decision can arrive before the registration it follows (they travel on different topics). It is
     kept on a row whose registered_at is null: such a row only holds the decision for later and is not a
-    customer the desk serves, until customer.registered fills it in."""
+    customer the desk serves, until customer.registered (or a customer.updated that overtook it) fills it in."""
 
     __tablename__ = "customer"
 
     customer_id: str = Field(primary_key=True, max_length=36)
     full_name: str | None = Field(default=None, max_length=200)
     branch: str | None = Field(default=None, max_length=50, index=True)
+    # The registry's per-customer sequence of the profile held (registration 1, each customer.updated one
+    # more); None while the row only holds tier facts. An older or repeated profile changes nothing.
+    profile_sequence: int | None = Field(default=None, sa_type=BigInteger)
     tier: str = Field(default="standard", max_length=20)
     # The sequence of the tier.changed applied last; None until one arrives.
     tier_sequence: int | None = None

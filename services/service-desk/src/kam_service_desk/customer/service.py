@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,19 +11,39 @@ from kam_service_desk.sla.policy import initial_level, priority_for, targets_for
 from kam_service_desk.ticket import service as tickets
 from kam_service_desk.ticket.schemas import TicketType
 from kam_shared.clock import Clock
-from kam_shared.events.catalog import CustomerRegistered, Tier, TierChanged
+from kam_shared.events.catalog import CustomerRegistered, CustomerUpdated, Tier, TierChanged
 
 
-async def record_registration(session: AsyncSession, *, event: CustomerRegistered, clock: Clock) -> None:
+async def record_registration(session: AsyncSession, *, event: CustomerRegistered, clock: Clock) -> bool:
     """Makes the customer known; tier facts that arrived before the registration stay and now count."""
+    return await _record_profile(session, event=event, registered_at=event.registered_at, clock=clock)
+
+
+async def record_update(session: AsyncSession, *, event: CustomerUpdated, clock: Clock) -> bool:
+    """Applies the registry's profile after a change when it is newer than the one held; returns whether it was.
+
+    An update that overtakes the registration makes the customer known: the registry only changes customers
+    it has registered."""
+    return await _record_profile(session, event=event, registered_at=event.updated_at, clock=clock)
+
+
+async def _record_profile(
+    session: AsyncSession, *, event: CustomerRegistered | CustomerUpdated, registered_at: datetime, clock: Clock
+) -> bool:
     customer = await repository.get_for_update(session, event.customer_id)
     if customer is None:
         customer = Customer(customer_id=event.customer_id, updated_at=clock.now())
-    customer.full_name = event.full_name
-    customer.branch = event.branch
-    customer.registered_at = event.registered_at
+    applied = customer.profile_sequence is None or event.sequence > customer.profile_sequence
+    if applied:
+        customer.full_name = event.full_name
+        customer.branch = event.branch
+        customer.profile_sequence = event.sequence
+    # A registration that arrives after an update is stale as a profile, but still tells when it happened.
+    if customer.registered_at is None or isinstance(event, CustomerRegistered):
+        customer.registered_at = registered_at
     customer.updated_at = clock.now()
     await repository.add(session, customer)
+    return applied
 
 
 async def record_tier_change(session: AsyncSession, *, event: TierChanged, clock: Clock) -> bool:

@@ -1,13 +1,14 @@
 """Every event the service desk consumes, and the handler that applies it."""
 
-from kam_service_desk.customer.handlers import on_customer_registered, on_tier_changed
-from kam_shared.events.catalog import CustomerRegistered, TierChanged, Topics
+from kam_service_desk.customer.handlers import on_customer_registered, on_customer_updated, on_tier_changed
+from kam_shared.events.catalog import CustomerRegistered, CustomerUpdated, TierChanged, Topics
 from kam_shared.messaging.consumer import Handler, Subscription
 
 CONSUMER = "service-desk"
 
 HANDLERS: dict[str, Handler] = {
     CustomerRegistered.TYPE: on_customer_registered,
+    CustomerUpdated.TYPE: on_customer_updated,
     TierChanged.TYPE: on_tier_changed,
 }
 

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, func, or_, select, union, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.db import insert_ignoring_conflicts, upsert_adding
@@ -86,10 +87,10 @@ async def announced(session: AsyncSession, customers: Iterable[str]) -> set[str]
     return set((await session.execute(query)).scalars())
 
 
-async def holders(session: AsyncSession, accounts: Iterable[str]) -> dict[str, list[tuple[date, str]]]:
-    """Every known holder of each account, oldest first, as (effective_from, customer_id)."""
+async def holders(session: AsyncSession, accounts: Iterable[str]) -> dict[str, list[tuple[date, str | None]]]:
+    """Every known holder of each account, oldest first, as (effective_from, customer_id); None after a move-out."""
     accounts = list(accounts)
-    found: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    found: dict[str, list[tuple[date, str | None]]] = defaultdict(list)
     if not accounts:
         return found
     rows = await session.execute(
@@ -103,12 +104,25 @@ async def holders(session: AsyncSession, accounts: Iterable[str]) -> dict[str, l
 
 
 async def add_link(session: AsyncSession, account_no: str, effective_from: date, customer_id: str) -> bool:
-    stmt = insert_ignoring_conflicts(links, _dialect(session), ["account_no", "effective_from"]).returning(
-        links.c.account_no
-    )
+    """Records who holds the account from the date; a move-out recorded for that day gives way to the link."""
+    insert = (postgresql if _dialect(session) == "postgresql" else sqlite).insert(links)
+    stmt = insert.on_conflict_do_update(
+        index_elements=["account_no", "effective_from"],
+        set_={"customer_id": insert.excluded.customer_id},
+        where=links.c.customer_id.is_(None),
+    ).returning(links.c.account_no)
     result = await session.execute(
         stmt, [{"account_no": account_no, "effective_from": effective_from, "customer_id": customer_id}]
     )
+    return result.first() is not None
+
+
+async def add_move_out(session: AsyncSession, account_no: str, effective_to: date) -> bool:
+    """Records that nobody holds the account from the date on; a link for that day stands."""
+    stmt = insert_ignoring_conflicts(links, _dialect(session), ["account_no", "effective_from"]).returning(
+        links.c.account_no
+    )
+    result = await session.execute(stmt, [{"account_no": account_no, "effective_from": effective_to}])
     return result.first() is not None
 
 
@@ -218,14 +232,11 @@ async def mark_counted(session: AsyncSession, lines: Sequence[dict]) -> None:
         )
 
 
-async def reattribute(
-    session: AsyncSession, account_no: str, customer_id: str, effective_from: date, effective_to: date | None
-) -> list:
-    """Hands the account's lines in [effective_from, effective_to) to its holder over that span.
+def _in_span(account_no: str, effective_from: date, effective_to: date | None):
+    """The account's lines billed in [effective_from, effective_to) through the account.
 
-    Lines waiting for a holder and lines counted for a previous holder alike; lines a partner posted against a
-    named customer stay where they are. Charges that waited only for their holder count from now on; the
-    corrections of a counted charge move with it. Returns each line moved as it was before the move."""
+    Charges go by their own date; a correction goes with the charge it corrects, whatever its own date (one
+    whose charge never reached the ledger goes by its own date)."""
     in_period = [ledger.c.posted_on >= effective_from]
     if effective_to is not None:
         in_period.append(ledger.c.posted_on < effective_to)
@@ -235,24 +246,35 @@ async def reattribute(
         ledger.c.corrects_billing_id.is_(None),
         *in_period,
     )
-    # Charges move by their own date; a correction moves with the charge it corrects, whatever its own date
-    # (one whose charge never reached the ledger goes by its own date).
+    return and_(
+        ledger.c.account_no == account_no,
+        ledger.c.via_account.is_(True),
+        or_(
+            ledger.c.billing_id.in_(period_charges),
+            ledger.c.corrects_billing_id.in_(period_charges),
+            and_(
+                ledger.c.corrects_billing_id.is_not(None),
+                ledger.c.corrects_billing_id.not_in(select(ledger.c.billing_id)),
+                *in_period,
+            ),
+        ),
+    )
+
+
+async def reattribute(
+    session: AsyncSession, account_no: str, customer_id: str, effective_from: date, effective_to: date | None
+) -> list:
+    """Hands the account's lines in [effective_from, effective_to) to its holder over that span.
+
+    Lines waiting for a holder and lines counted for a previous holder alike; lines a partner posted against a
+    named customer stay where they are. Charges that waited only for their holder count from now on; the
+    corrections of a counted charge move with it. Returns each line moved as it was before the move."""
     moving = (
         await session.execute(
             select(*_CHARGE_COLUMNS)
             .where(
-                ledger.c.account_no == account_no,
-                ledger.c.via_account.is_(True),
+                _in_span(account_no, effective_from, effective_to),
                 or_(ledger.c.customer_id.is_(None), ledger.c.customer_id != customer_id),
-                or_(
-                    ledger.c.billing_id.in_(period_charges),
-                    ledger.c.corrects_billing_id.in_(period_charges),
-                    and_(
-                        ledger.c.corrects_billing_id.is_not(None),
-                        ledger.c.corrects_billing_id.not_in(select(ledger.c.billing_id)),
-                        *in_period,
-                    ),
-                ),
             )
             .with_for_update()
         )
@@ -269,6 +291,25 @@ async def reattribute(
                 update(ledger).where(ledger.c.billing_id.in_(charges_now_counted)).values(counted=True)
             )
     return moving
+
+
+async def release(session: AsyncSession, account_no: str, effective_from: date, effective_to: date | None) -> list:
+    """Takes the account's lines in [effective_from, effective_to) from whoever they counted or waited for: they
+    wait for the account's next holder. Returns each line released as it was before."""
+    released = (
+        await session.execute(
+            select(*_CHARGE_COLUMNS)
+            .where(_in_span(account_no, effective_from, effective_to), ledger.c.customer_id.is_not(None))
+            .with_for_update()
+        )
+    ).all()
+    if released:
+        await session.execute(
+            update(ledger)
+            .where(ledger.c.billing_id.in_([row.billing_id for row in released]))
+            .values(customer_id=None, counted=False)
+        )
+    return released
 
 
 async def months_for(session: AsyncSession, customers: Iterable[str], since_month: str) -> dict[str, dict[str, int]]:

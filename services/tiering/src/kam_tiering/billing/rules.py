@@ -18,7 +18,8 @@ def conflict_reason(billing_id: str) -> str:
     return f"conflict: billing_id {billing_id} was accepted before with other content; the first version stands"
 
 
-def holder_on(history: list[tuple[date, str]], day: date) -> str | None:
+def holder_on(history: list[tuple[date, str | None]], day: date) -> str | None:
+    """Who holds the account on the day: None before its first link and after a move-out."""
     holder = None
     for effective_from, customer_id in history:
         if effective_from <= day:

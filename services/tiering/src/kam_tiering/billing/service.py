@@ -194,6 +194,33 @@ async def attribute_account(
     await _settle(session, deltas, policy=policy, outbox=outbox, clock=clock, also=[customer_id])
 
 
+async def release_account(
+    session: AsyncSession,
+    *,
+    account_no: str,
+    customer_id: str,
+    effective_to: date,
+    policy: Policy,
+    outbox: Outbox,
+    clock: Clock,
+) -> None:
+    """A move-out: from `effective_to` until the next holder's link nobody holds the account. Its billing over
+    that span waits for that link ("account-not-linked"), and what counted for the old holder is taken from
+    its months, which are re-evaluated. A holder linked for that very day has moved in: nothing changes."""
+    await lock_for_transaction(session, [account_lock(account_no), customer_lock(customer_id)])
+    await repository.add_move_out(session, account_no, effective_to)
+    history = (await repository.holders(session, [account_no]))[account_no]
+    if holder_on(history, effective_to) is not None:
+        return
+    later = [start for start, _ in history if start > effective_to]
+    released = await repository.release(session, account_no, effective_to, min(later) if later else None)
+    deltas = Deltas()
+    for line in released:
+        if line.counted:
+            deltas.add(line.customer_id, line.month, -line.amount_minor, -line.items, -1)
+    await _settle(session, deltas, policy=policy, outbox=outbox, clock=clock, also=[customer_id])
+
+
 async def count_registered(
     session: AsyncSession, *, customers: Sequence[str], policy: Policy, outbox: Outbox, clock: Clock
 ) -> None:

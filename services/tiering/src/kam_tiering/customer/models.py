@@ -25,10 +25,13 @@ class CustomerProfile(TieringModel, table=True):
 
 
 class AccountLink(TieringModel, table=True):
-    """Replica of billing_account.linked: who holds an account from which date."""
+    """Replica of billing_account.linked and billing_account.closed: who holds an account from which date.
+
+    A move-out is a row without a customer: from its date the account is held by nobody until the next link.
+    A link and a move-out on the same day mean the next holder moves in that day: the link wins."""
 
     __tablename__ = "account_link"
 
     account_no: str = Field(primary_key=True, max_length=64)
     effective_from: date = Field(primary_key=True)
-    customer_id: str = Field(max_length=36, index=True)
+    customer_id: str | None = Field(default=None, max_length=36, index=True)

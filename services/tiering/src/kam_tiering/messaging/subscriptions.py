@@ -2,7 +2,14 @@
 
 from functools import partial
 
-from kam_shared.events.catalog import BillingAccountLinked, BillingPosted, CustomerRegistered, CustomerUpdated, Topics
+from kam_shared.events.catalog import (
+    BillingAccountClosed,
+    BillingAccountLinked,
+    BillingPosted,
+    CustomerRegistered,
+    CustomerUpdated,
+    Topics,
+)
 from kam_shared.messaging.consumer import Handler, Subscription
 from kam_tiering.billing import handlers as billing
 from kam_tiering.customer import handlers as customers
@@ -14,6 +21,7 @@ def subscriptions(policy: Policy) -> tuple[Subscription, ...]:
         CustomerRegistered.TYPE: partial(customers.on_customer_registered, policy=policy),
         CustomerUpdated.TYPE: partial(customers.on_customer_updated, policy=policy),
         BillingAccountLinked.TYPE: partial(billing.on_billing_account_linked, policy=policy),
+        BillingAccountClosed.TYPE: partial(billing.on_billing_account_closed, policy=policy),
         BillingPosted.TYPE: partial(billing.on_billing_posted, policy=policy),
     }
     return (Subscription(consumer="tiering", topics=(Topics.REGISTRY, Topics.BILLING), handlers=handlers),)
