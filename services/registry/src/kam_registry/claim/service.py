@@ -10,10 +10,10 @@ from kam_registry.claim.models import Claim
 from kam_registry.claim.schemas import ClaimCreate, ClaimPage, ClaimRead, Ruling
 from kam_registry.customer import repository as customers
 from kam_registry.customer.exceptions import CustomerNotFound
-from kam_registry.customer.listing import decode_cursor, encode_cursor
 from kam_registry.customer.names import normalise_name
 from kam_shared.clock import Clock
 from kam_shared.db import lock_for_transaction
+from kam_shared.paging import decode_cursor, encode_cursor
 
 # A unit's claim in one of these statuses stands in the way of another claim on the organisation.
 OPEN = ("holding", "conflict")
@@ -83,7 +83,7 @@ async def list_claims(
     session: AsyncSession, *, status: str | None, unit: str | None, cursor: str | None, limit: int
 ) -> ClaimPage:
     rows = await repository.page(
-        session, status=status, unit=unit, after_id=decode_cursor(cursor) if cursor else None, limit=limit
+        session, status=status, unit=unit, after_id=decode_cursor(cursor, 1)[0] if cursor else None, limit=limit
     )
     more = len(rows) > limit
     rows = rows[:limit]

@@ -2,7 +2,6 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kam_registry.customer.listing import decode_cursor, encode_cursor
 from kam_registry.staff import repository
 from kam_registry.staff.exceptions import StaffNotFound
 from kam_registry.staff.models import Staff
@@ -10,6 +9,7 @@ from kam_registry.staff.schemas import StaffCreate, StaffPage, StaffRead
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import StaffRegistered
 from kam_shared.messaging.outbox import Outbox
+from kam_shared.paging import decode_cursor, encode_cursor
 
 
 async def register(session: AsyncSession, *, staff_in: StaffCreate, outbox: Outbox, clock: Clock) -> StaffRead:
@@ -50,7 +50,7 @@ async def list_staff(
     session: AsyncSession, *, org_unit: str | None, level: int | None, cursor: str | None, limit: int
 ) -> StaffPage:
     rows = await repository.page(
-        session, org_unit=org_unit, level=level, after_id=decode_cursor(cursor) if cursor else None, limit=limit
+        session, org_unit=org_unit, level=level, after_id=decode_cursor(cursor, 1)[0] if cursor else None, limit=limit
     )
     more = len(rows) > limit
     rows = rows[:limit]

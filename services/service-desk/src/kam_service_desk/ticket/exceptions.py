@@ -31,8 +31,3 @@ class ReceivedInFuture(InvalidInput):
         super().__init__(
             f"received_at {received_at.isoformat()} lies in the future (now is {now.isoformat()})", field="received_at"
         )
-
-
-class InvalidCursor(InvalidInput):
-    def __init__(self) -> None:
-        super().__init__("cursor is not one this service issued", field="cursor")

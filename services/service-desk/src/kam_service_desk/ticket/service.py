@@ -1,5 +1,3 @@
-import base64
-import binascii
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -12,7 +10,7 @@ from kam_service_desk.customer import repository as customers
 from kam_service_desk.customer.arrival import RegistrationWait
 from kam_service_desk.sla import policy
 from kam_service_desk.ticket import repository
-from kam_service_desk.ticket.exceptions import CustomerNotYetKnown, InvalidCursor, ReceivedInFuture, TicketNotFound
+from kam_service_desk.ticket.exceptions import CustomerNotYetKnown, ReceivedInFuture, TicketNotFound
 from kam_service_desk.ticket.models import Ticket, TicketTimelineEntry
 from kam_service_desk.ticket.schemas import (
     FINISHED_STATUSES,
@@ -24,10 +22,10 @@ from kam_service_desk.ticket.schemas import (
     TimelineEntryRead,
 )
 from kam_service_desk.validation import ID_MAX
+from kam_shared import paging
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import TicketOpened, Tier, TierChanged
 from kam_shared.messaging.outbox import Outbox
-from kam_shared.validation import NUL
 
 # Clocks of the caller and of this service disagree a little; a received_at slightly ahead is not an error.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -185,21 +183,19 @@ async def tighten_open_tickets(session: AsyncSession, *, change: TierChanged, cl
 
 
 def encode_cursor(ticket: Ticket | Row) -> str:
-    raw = f"{ticket.created_at.astimezone(UTC).isoformat()}|{ticket.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return paging.encode_cursor(ticket.created_at.astimezone(UTC).isoformat(), ticket.id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    created_at, ticket_id = paging.decode_cursor(cursor, 2)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at, ticket_id = raw.split("|", 1)
         at = datetime.fromisoformat(created_at)
         # An instant at the edge of the calendar overflows once moved to UTC for the query.
         at = at.astimezone(UTC) if at.tzinfo is not None else None
-    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
-        raise InvalidCursor() from None
-    if at is None or not ticket_id or len(ticket_id) > ID_MAX or NUL in ticket_id:
-        raise InvalidCursor()
+    except (ValueError, OverflowError):
+        raise paging.InvalidCursor() from None
+    if at is None or len(ticket_id) > ID_MAX:
+        raise paging.InvalidCursor()
     return at, ticket_id
 
 

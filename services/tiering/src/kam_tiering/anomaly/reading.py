@@ -1,7 +1,7 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kam_shared.paging import decode_cursor, encode_cursor
 from kam_tiering.anomaly import repository
-from kam_tiering.anomaly.cursor import decode_cursor, encode_cursor
 from kam_tiering.anomaly.schemas import AnomalyPage, AnomalyRead
 
 

@@ -9,13 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.clock import Clock, add_months, business_today, month_key
 from kam_shared.db import lock_for_transaction
-from kam_shared.events.catalog import RevenueUpdated, TierChanged
+from kam_shared.events.catalog import RevenueUpdated
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.close import repository
 from kam_tiering.close.decision import decide
 from kam_tiering.override import repository as overrides
 from kam_tiering.tier import repository as tiers
 from kam_tiering.tier.classification import RevenueFigures, classify, county_ranks
+from kam_tiering.tier.events import tier_changed
 from kam_tiering.tier.policy import Policy
 from kam_tiering.tier.service import profile_of, tier_lock
 
@@ -130,21 +131,20 @@ async def tier_pass(
         sequence = (state["sequence"] if state else 0) + 1
         changed = decision.tier != held
         totals.states_changed += 1
-        rows.append(
-            {
-                "customer_id": customer_id,
-                "tier": decision.tier,
-                "qualified": decision.qualified,
-                "revenue_12m_minor": revenue,
-                "currency": policy.currency,
-                "reasons": [reason.model_dump() for reason in decision.reasons],
-                "since": now if changed or state is None else state["since"],
-                "policy_id": policy.id,
-                "policy_version": policy.version,
-                "sequence": sequence,
-                "evaluated_at": now,
-            }
-        )
+        row = {
+            "customer_id": customer_id,
+            "tier": decision.tier,
+            "qualified": decision.qualified,
+            "revenue_12m_minor": revenue,
+            "currency": policy.currency,
+            "reasons": [reason.model_dump() for reason in decision.reasons],
+            "since": now if changed or state is None else state["since"],
+            "policy_id": policy.id,
+            "policy_version": policy.version,
+            "sequence": sequence,
+            "evaluated_at": now,
+        }
+        rows.append(row)
         if state is None or revenue != state["revenue_12m_minor"]:
             events.append(
                 RevenueUpdated(
@@ -160,18 +160,8 @@ async def tier_pass(
         if changed and customer_id not in overridden:
             totals.tier_changes += 1
             events.append(
-                TierChanged(
-                    customer_id=customer_id,
-                    old_tier=held,
-                    new_tier=decision.tier,
-                    qualified=decision.qualified,
-                    reasons=list(decision.reasons),
-                    revenue_12m_minor=revenue,
-                    currency=policy.currency,
-                    policy_id=policy.id,
-                    policy_version=policy.version,
-                    sequence=sequence,
-                    changed_at=now,
+                tier_changed(
+                    row, old_tier=held, new_tier=decision.tier, reasons=decision.reasons, policy=policy, changed_at=now
                 )
             )
     await tiers.save_states(session, rows)

@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kam_shared.clock import Clock, business_today
 from kam_shared.db import lock_for_transaction
 from kam_shared.errors import InvalidInput, NotFound
-from kam_shared.events.catalog import TierChanged, TierReason
+from kam_shared.events.catalog import TierReason
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.override import repository
 from kam_tiering.override.schemas import OverrideRead, OverrideWrite
 from kam_tiering.tier import repository as tiers
+from kam_tiering.tier.events import tier_changed
 from kam_tiering.tier.policy import Policy
 from kam_tiering.tier.service import reevaluate, tier_lock
 
@@ -136,21 +137,10 @@ async def _announce(session: AsyncSession, changes: list, policy: Policy, outbox
     rows, events = [], []
     for state, old_tier, new_tier, reason in changes:
         sequence = state["sequence"] + 1
-        rows.append({**state, "sequence": sequence})
+        row = {**state, "sequence": sequence}
+        rows.append(row)
         events.append(
-            TierChanged(
-                customer_id=state["customer_id"],
-                old_tier=old_tier,
-                new_tier=new_tier,
-                qualified=state["qualified"],
-                reasons=[reason],
-                revenue_12m_minor=state["revenue_12m_minor"],
-                currency=state["currency"],
-                policy_id=policy.id,
-                policy_version=policy.version,
-                sequence=sequence,
-                changed_at=now,
-            )
+            tier_changed(row, old_tier=old_tier, new_tier=new_tier, reasons=[reason], policy=policy, changed_at=now)
         )
     await tiers.save_states(session, rows)
     await outbox.add(session, events)

@@ -8,12 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.clock import Clock, add_months, business_today, month_key
 from kam_shared.db import lock_for_transaction
-from kam_shared.events.catalog import RevenueUpdated, TierChanged, TierReason
+from kam_shared.events.catalog import RevenueUpdated, TierReason
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.billing import repository as ledger
 from kam_tiering.override import repository as overrides
 from kam_tiering.tier import repository
 from kam_tiering.tier.classification import Profile, RevenueFigures, classify, county_ranks, is_promotion
+from kam_tiering.tier.events import tier_changed
 from kam_tiering.tier.policy import Policy
 
 
@@ -66,21 +67,20 @@ async def reevaluate(
                 )
             )
         sequence = (state["sequence"] if state else 0) + 1
-        rows.append(
-            {
-                "customer_id": customer_id,
-                "tier": tier,
-                "qualified": result.qualified,
-                "revenue_12m_minor": figures.trailing_12m_minor,
-                "currency": policy.currency,
-                "reasons": [reason.model_dump() for reason in reasons],
-                "since": now if promoted or state is None else state["since"],
-                "policy_id": policy.id,
-                "policy_version": policy.version,
-                "sequence": sequence,
-                "evaluated_at": now,
-            }
-        )
+        row = {
+            "customer_id": customer_id,
+            "tier": tier,
+            "qualified": result.qualified,
+            "revenue_12m_minor": figures.trailing_12m_minor,
+            "currency": policy.currency,
+            "reasons": [reason.model_dump() for reason in reasons],
+            "since": now if promoted or state is None else state["since"],
+            "policy_id": policy.id,
+            "policy_version": policy.version,
+            "sequence": sequence,
+            "evaluated_at": now,
+        }
+        rows.append(row)
         events.append(
             RevenueUpdated(
                 customer_id=customer_id,
@@ -94,18 +94,8 @@ async def reevaluate(
         )
         if promoted and customer_id not in overridden:
             events.append(
-                TierChanged(
-                    customer_id=customer_id,
-                    old_tier=old_tier,
-                    new_tier=tier,
-                    qualified=result.qualified,
-                    reasons=list(result.reasons),
-                    revenue_12m_minor=figures.trailing_12m_minor,
-                    currency=policy.currency,
-                    policy_id=policy.id,
-                    policy_version=policy.version,
-                    sequence=sequence,
-                    changed_at=now,
+                tier_changed(
+                    row, old_tier=old_tier, new_tier=tier, reasons=result.reasons, policy=policy, changed_at=now
                 )
             )
     await repository.save_states(session, rows)
