@@ -58,6 +58,9 @@ class ServiceSettings(BaseSettings):
     db_pool_recycle_s: float = Field(
         default=1800, gt=0, description="a PostgreSQL connection older than this is replaced at its next checkout"
     )
+    db_read_pool_size: int = Field(
+        default=10, ge=1, description="PostgreSQL connections of the read path (lookups and pages), opened as needed"
+    )
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
     consumer_max_records: int = Field(default=500, ge=1)

@@ -16,6 +16,7 @@ from kam_shared.auth import ApiKeyStore, current_principal
 from kam_shared.errors import UnsupportedMediaType, install_error_handlers
 from kam_shared.http_middleware import BodyLimitMiddleware, HeadMiddleware, MetricsMiddleware
 from kam_shared.openapi import install_docs, install_openapi
+from kam_shared.reads import Reads
 from kam_shared.runtime import ServiceRuntime
 
 
@@ -47,6 +48,14 @@ SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
 # scope="function": the connection goes back to the pool before the response is sent.
 ReadSessionDep = Annotated[AsyncSession, Depends(read_session, scope="function")]
 RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_of)]
+
+
+async def reads_of(request: Request) -> Reads:
+    return request.app.state.runtime.reads
+
+
+# Lookups and pages on the driver itself (kam_shared.reads): the hot read routes.
+ReadsDep = Annotated[Reads, Depends(reads_of)]
 
 
 health_router = APIRouter(tags=["operations"])

@@ -21,6 +21,7 @@ from kam_shared.messaging.tables import MessagingTables
 from kam_shared.messaging.transport import Transport
 from kam_shared.migrations import upgrade_to_head
 from kam_shared.observability import Metrics
+from kam_shared.reads import reads_for
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ class ServiceRuntime:
         self.sessions = session_factory(self.engine)
         # For requests that only read: no write lock on SQLite, no transaction round trips on PostgreSQL.
         self.read_sessions = session_factory(read_only_engine(self.engine))
+        # Lookups and pages on the driver itself (kam_shared.reads).
+        self.reads = reads_for(read_only_engine(self.engine), pool_size=settings.db_read_pool_size)
         self._owns_transport = transport is None
         self.transport: Transport = transport or self._default_transport()
         self.metrics = Metrics(definition.name)
@@ -174,6 +177,7 @@ class ServiceRuntime:
         self._tasks.clear()
         if self._owns_transport:
             await self.transport.stop()
+        await self.reads.close()
         await self.engine.dispose()
 
     async def readiness(self) -> dict[str, str]:

@@ -2,10 +2,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.customer.models import Customer
+from kam_shared.reads import Reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,13 @@ class CustomerFilter:
     tiers: Sequence[str] | None = None
     q: str | None = None
     normalised_q: str | None = None
+
+
+_BY_ID = select(*Customer.__table__.c).where(Customer.__table__.c.id == bindparam("customer_id"))
+
+
+async def read(reads: Reads, customer_id: str) -> dict | None:
+    return await reads.one(_BY_ID, customer_id=customer_id)
 
 
 async def get(session: AsyncSession, customer_id: str) -> Customer | None:

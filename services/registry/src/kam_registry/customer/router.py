@@ -16,7 +16,7 @@ from kam_registry.manager import repository as managers
 from kam_registry.validation import CUSTOMER_ID_MAX
 from kam_shared.errors import InvalidInput, error_responses
 from kam_shared.events.catalog import TIERS, Tier
-from kam_shared.http import ReadSessionDep, RuntimeDep, SessionDep
+from kam_shared.http import ReadSessionDep, ReadsDep, RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -98,8 +98,8 @@ def _tiers(tier: Tier | None, missing_manager: str | None) -> list[str] | None:
 
 
 @router.get("/{customer_id}", response_model=CustomerRead, responses=error_responses(404, 422))
-async def get_customer(customer_id: CustomerId, session: ReadSessionDep, response: Response) -> CustomerRead:
-    customer = await service.get(session, customer_id=customer_id)
+async def get_customer(customer_id: CustomerId, reads: ReadsDep, response: Response) -> CustomerRead:
+    customer = await service.get(reads, customer_id=customer_id)
     response.headers["ETag"] = etag_of(customer)
     return customer
 

@@ -12,17 +12,18 @@ from kam_shared.clock import Clock
 from kam_shared.db import lock_for_transaction
 from kam_shared.events.catalog import CustomerProfile, CustomerRegistered
 from kam_shared.messaging.outbox import Outbox
+from kam_shared.reads import Reads
 
 
 def to_read(customer: Customer) -> CustomerRead:
-    agreement = (
-        Agreement(signed_on=customer.agreement_signed_on, expires_on=customer.agreement_expires_on)
-        if customer.agreement_signed_on
-        else None
-    )
-    return CustomerRead.model_validate(
-        {**customer.model_dump(exclude={"agreement_signed_on", "agreement_expires_on"}), "agreement": agreement}
-    )
+    return read_of(customer.model_dump())
+
+
+def read_of(values: dict) -> CustomerRead:
+    """The customer as the API shows it, from its columns."""
+    signed_on, expires_on = values.pop("agreement_signed_on", None), values.pop("agreement_expires_on", None)
+    agreement = Agreement(signed_on=signed_on, expires_on=expires_on) if signed_on else None
+    return CustomerRead.model_validate({**values, "agreement": agreement})
 
 
 def profile_of(customer: Customer) -> dict:
@@ -91,8 +92,8 @@ async def register(
     return to_read(customer)
 
 
-async def get(session: AsyncSession, *, customer_id: str) -> CustomerRead:
-    customer = await repository.get(session, customer_id)
-    if customer is None:
+async def get(reads: Reads, *, customer_id: str) -> CustomerRead:
+    values = await repository.read(reads, customer_id)
+    if values is None:
         raise CustomerNotFound(customer_id)
-    return to_read(customer)
+    return read_of(values)

@@ -1,10 +1,50 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, and_, or_, select
+from functools import lru_cache
+
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.ticket.models import Ticket, TicketTimelineEntry
+from kam_shared.reads import Reads
+
+
+tickets = Ticket.__table__
+entries = TicketTimelineEntry.__table__
+
+_BY_ID = select(*tickets.c).where(tickets.c.id == bindparam("ticket_id"))
+_TIMELINE = (
+    select(entries.c.kind, entries.c.at, entries.c.details)
+    .where(entries.c.ticket_id == bindparam("ticket_id"))
+    .order_by(entries.c.at, entries.c.id)
+)
+
+
+async def read(reads: Reads, ticket_id: str) -> tuple[dict, list[dict]] | None:
+    """The ticket's columns and its timeline in order; None for an id never opened."""
+    ticket = await reads.one(_BY_ID, ticket_id=ticket_id)
+    if ticket is None:
+        return None
+    return ticket, await reads.all(_TIMELINE, ticket_id=ticket_id)
+
+
+@lru_cache(maxsize=16)
+def _page(by_customer: bool, by_status: bool, by_level: bool, after: bool) -> Select:
+    """One prepared statement per combination of filters (an `x IS NULL OR` filter would defeat the indexes)."""
+    query = select(*tickets.c)
+    if by_customer:
+        query = query.where(tickets.c.customer_id == bindparam("customer_id"))
+    if by_status:
+        query = query.where(tickets.c.status == bindparam("status"))
+    if by_level:
+        query = query.where(tickets.c.level == bindparam("level"))
+    if after:
+        created_at, ticket_id = bindparam("after_created_at"), bindparam("after_id")
+        query = query.where(
+            or_(tickets.c.created_at < created_at, and_(tickets.c.created_at == created_at, tickets.c.id < ticket_id))
+        )
+    return query.order_by(tickets.c.created_at.desc(), tickets.c.id.desc()).limit(bindparam("limit"))
 
 
 async def get(session: AsyncSession, ticket_id: str) -> Ticket | None:
@@ -21,30 +61,21 @@ async def timeline(session: AsyncSession, ticket_id: str) -> Sequence[TicketTime
 
 
 async def list_page(
-    session: AsyncSession,
+    reads: Reads,
     *,
     customer_id: str | None,
     status: str | None,
     level: int | None,
     after: tuple[datetime, str] | None,
     limit: int,
-) -> Sequence[Row]:
+) -> list[dict]:
     """Newest first; `after` is the (created_at, id) of the last ticket of the previous page. Rows, not ORM
     objects: a page is read, never changed."""
-    query = select(Ticket.__table__)
-    if customer_id is not None:
-        query = query.where(Ticket.customer_id == customer_id)
-    if status is not None:
-        query = query.where(Ticket.status == status)
-    if level is not None:
-        query = query.where(Ticket.level == level)
+    statement = _page(customer_id is not None, status is not None, level is not None, after is not None)
+    params: dict = {"customer_id": customer_id, "status": status, "level": level, "limit": limit}
     if after is not None:
-        created_at, ticket_id = after
-        query = query.where(
-            or_(Ticket.created_at < created_at, and_(Ticket.created_at == created_at, Ticket.id < ticket_id))
-        )
-    query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
-    return (await session.execute(query)).all()
+        params["after_created_at"], params["after_id"] = after
+    return await reads.all(statement, **{name: value for name, value in params.items() if value is not None})
 
 
 async def open_for_customer_for_update(

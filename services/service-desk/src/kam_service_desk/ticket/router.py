@@ -7,7 +7,7 @@ from kam_service_desk.ticket import service
 from kam_service_desk.ticket.schemas import TicketCreate, TicketPage, TicketRead, TicketStatus
 from kam_service_desk.validation import ID_MAX
 from kam_shared.errors import error_responses
-from kam_shared.http import ReadSessionDep, RuntimeDep, SessionDep
+from kam_shared.http import ReadsDep, RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -43,13 +43,13 @@ async def open_ticket(
 
 
 @router.get("/{ticket_id}", response_model=TicketRead, responses=error_responses(404, 422))
-async def get_ticket(ticket_id: TicketId, session: ReadSessionDep) -> TicketRead:
-    return await service.get(session, ticket_id=ticket_id)
+async def get_ticket(ticket_id: TicketId, reads: ReadsDep) -> TicketRead:
+    return await service.get(reads, ticket_id=ticket_id)
 
 
 @router.get("", response_model=TicketPage, responses=error_responses(422))
 async def list_tickets(
-    session: ReadSessionDep,
+    reads: ReadsDep,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)] = None,
     status_: Annotated[TicketStatus | None, Query(alias="status")] = None,
     level: Annotated[int | None, Query(ge=0, le=3)] = None,
@@ -57,5 +57,5 @@ async def list_tickets(
     cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
 ) -> TicketPage:
     return await service.list_tickets(
-        session, customer_id=customer_id, status=status_, level=level, limit=limit, cursor=cursor
+        reads, customer_id=customer_id, status=status_, level=level, limit=limit, cursor=cursor
     )

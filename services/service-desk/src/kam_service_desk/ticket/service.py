@@ -3,7 +3,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Row
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.customer import repository as customers
@@ -26,6 +26,7 @@ from kam_shared import paging
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import TicketOpened, Tier, TierChanged
 from kam_shared.messaging.outbox import Outbox
+from kam_shared.reads import Reads
 
 # Clocks of the caller and of this service disagree a little; a received_at slightly ahead is not an error.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -107,15 +108,19 @@ async def open_ticket(
     return _read(ticket, [opened])
 
 
-async def get(session: AsyncSession, *, ticket_id: str) -> TicketRead:
-    ticket = await repository.get(session, ticket_id)
-    if ticket is None:
+async def get(reads: Reads, *, ticket_id: str) -> TicketRead:
+    found = await repository.read(reads, ticket_id)
+    if found is None:
         raise TicketNotFound(ticket_id)
-    return _read(ticket, await repository.timeline(session, ticket_id))
+    ticket, timeline = found
+    return TicketRead(
+        **TicketSummary.model_validate(ticket).model_dump(),
+        timeline=[TimelineEntryRead.model_validate(entry) for entry in timeline],
+    )
 
 
 async def list_tickets(
-    session: AsyncSession,
+    reads: Reads,
     *,
     customer_id: str | None,
     status: TicketStatus | None,
@@ -124,7 +129,7 @@ async def list_tickets(
     cursor: str | None,
 ) -> TicketPage:
     rows = await repository.list_page(
-        session,
+        reads,
         customer_id=customer_id,
         status=status,
         level=level,
@@ -133,7 +138,7 @@ async def list_tickets(
     )
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
-    items = [TicketSummary.model_validate(row._mapping) for row in page]
+    items = [TicketSummary.model_validate(row) for row in page]
     return TicketPage(items=items, next_cursor=next_cursor)
 
 
@@ -182,8 +187,8 @@ async def tighten_open_tickets(session: AsyncSession, *, change: TierChanged, cl
     return changed
 
 
-def encode_cursor(ticket: Ticket | Row) -> str:
-    return paging.encode_cursor(ticket.created_at.astimezone(UTC).isoformat(), ticket.id)
+def encode_cursor(ticket: dict) -> str:
+    return paging.encode_cursor(ticket["created_at"].astimezone(UTC).isoformat(), ticket["id"])
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.db import insert_ignoring_conflicts, upsert_adding
+from kam_shared.reads import Reads
 from kam_tiering.billing.models import BillingIntake, LedgerLine, MonthlyRevenue
 from kam_tiering.billing.rules import Charge
 from kam_tiering.customer.models import AccountLink, CustomerProfile
@@ -327,10 +328,16 @@ async def months_for(session: AsyncSession, customers: Iterable[str], since_mont
     return found
 
 
-async def series(session: AsyncSession, customer_id: str, from_month: str, to_month: str) -> list:
-    rows = await session.execute(
-        select(monthly.c.month, monthly.c.amount_minor, monthly.c["items"], monthly.c.lines, monthly.c.currency)
-        .where(monthly.c.customer_id == customer_id, monthly.c.month >= from_month, monthly.c.month <= to_month)
-        .order_by(monthly.c.month)
+_SERIES = (
+    select(monthly.c.month, monthly.c.amount_minor, monthly.c["items"], monthly.c.lines, monthly.c.currency)
+    .where(
+        monthly.c.customer_id == bindparam("customer_id"),
+        monthly.c.month >= bindparam("from_month"),
+        monthly.c.month <= bindparam("to_month"),
     )
-    return list(rows)
+    .order_by(monthly.c.month)
+)
+
+
+async def series(reads: Reads, customer_id: str, from_month: str, to_month: str) -> list[dict]:
+    return await reads.all(_SERIES, customer_id=customer_id, from_month=from_month, to_month=to_month)

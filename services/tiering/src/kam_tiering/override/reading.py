@@ -1,7 +1,5 @@
 """How an override shows in the tier view: the tier in force, with the override as its first reason."""
 
-from datetime import date
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.errors import NotFound
@@ -12,18 +10,18 @@ from kam_tiering.tier import repository as tiers
 from kam_tiering.tier.schemas import TierRead
 
 
-async def with_override(session: AsyncSession, read: TierRead, *, today: date) -> TierRead:
-    """The tier as the customer has it on `today`: an override in force wins; an expired one no longer does,
-    whether or not a month close has ended it yet."""
-    row = (await repository.active_for(session, [read.customer_id], today)).get(read.customer_id)
-    if row is None:
+def with_override(read: TierRead, override: dict | None) -> TierRead:
+    """The tier as the customer has it: the override in force (`tier`, `reason`, `expires_on`, `set_by`) wins.
+    The caller finds the override in force on its day: an expired one no longer wins, whether or not a month
+    close has ended it yet."""
+    if override is None:
         return read
     reason = TierReason(
         rule="override",
-        detail=row["reason"],
-        figures={"earned_tier": read.tier, "expires_on": str(row["expires_on"]), "set_by": row["set_by"]},
+        detail=override["reason"],
+        figures={"earned_tier": read.tier, "expires_on": str(override["expires_on"]), "set_by": override["set_by"]},
     )
-    return read.model_copy(update={"tier": row["tier"], "reasons": [reason, *read.reasons]})
+    return read.model_copy(update={"tier": override["tier"], "reasons": [reason, *read.reasons]})
 
 
 async def history(session: AsyncSession, customer_id: str) -> OverrideHistory:

@@ -2,11 +2,10 @@
 
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from kam_shared.clock import add_months
 from kam_shared.errors import FieldError, InvalidInput, NotFound
 from kam_shared.events.catalog import FIRST_BUSINESS_YEAR, LAST_BUSINESS_YEAR
+from kam_shared.reads import Reads
 from kam_tiering.billing import repository as ledger
 from kam_tiering.billing.schemas import MonthRevenue, RevenueSeries
 from kam_tiering.override.reading import with_override
@@ -20,11 +19,12 @@ FIRST_MONTH = f"{FIRST_BUSINESS_YEAR:04d}-01"
 LAST_MONTH = f"{LAST_BUSINESS_YEAR:04d}-12"
 
 
-async def tier_of(session: AsyncSession, customer_id: str, *, policy: Policy, today: date) -> TierRead:
-    state = await repository.get_state(session, customer_id)
-    if state is not None:
-        return await with_override(session, TierRead.model_validate(state), today=today)
-    await _known(session, customer_id)
+async def tier_of(reads: Reads, customer_id: str, *, policy: Policy, today: date) -> TierRead:
+    found = await repository.tier_view(reads, customer_id, today)
+    if found is not None:
+        state, override = found
+        return with_override(TierRead.model_validate(state), override)
+    await _known(reads, customer_id)
     return TierRead(
         customer_id=customer_id,
         tier="standard",
@@ -40,7 +40,7 @@ async def tier_of(session: AsyncSession, customer_id: str, *, policy: Policy, to
 
 
 async def revenue_of(
-    session: AsyncSession,
+    reads: Reads,
     customer_id: str,
     *,
     from_month: str | None,
@@ -50,9 +50,9 @@ async def revenue_of(
 ) -> RevenueSeries:
     """One entry per month of the range, zero where nothing counts; the range is checked before anything is read."""
     from_month, to_month = month_range(from_month, to_month, current_month)
-    if await repository.get_state(session, customer_id) is None:
-        await _known(session, customer_id)
-    found = {row.month: row for row in await ledger.series(session, customer_id, from_month, to_month)}
+    found = {row["month"]: row for row in await ledger.series(reads, customer_id, from_month, to_month)}
+    if not found:
+        await _known(reads, customer_id)
     months = []
     month = from_month
     while month <= to_month:
@@ -60,10 +60,10 @@ async def revenue_of(
         months.append(
             MonthRevenue(
                 month=month,
-                amount_minor=row.amount_minor if row else 0,
-                items=row.items if row else 0,
-                lines=row.lines if row else 0,
-                currency=row.currency if row else policy.currency,
+                amount_minor=row["amount_minor"] if row else 0,
+                items=row["items"] if row else 0,
+                lines=row["lines"] if row else 0,
+                currency=row["currency"] if row else policy.currency,
             )
         )
         month = add_months(month, 1)
@@ -96,9 +96,9 @@ def month_range(from_month: str | None, to_month: str | None, current_month: str
     return from_month, to_month
 
 
-async def _known(session: AsyncSession, customer_id: str) -> None:
+async def _known(reads: Reads, customer_id: str) -> None:
     # Only customers the registry announced are known: billing naming any other id waits and decides nothing.
-    if not await repository.known_customer(session, customer_id):
+    if not await repository.is_known(reads, customer_id):
         raise NotFound(f"customer {customer_id} is not known to tiering")
 
 

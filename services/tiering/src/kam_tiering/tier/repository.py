@@ -1,16 +1,19 @@
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.db import upsert_adding
+from kam_shared.reads import Reads
 from kam_tiering.customer.models import CustomerProfile
+from kam_tiering.override.models import TierOverride
 from kam_tiering.tier.models import TierState
 
 states = TierState.__table__
 profiles = CustomerProfile.__table__
+overrides = TierOverride.__table__
 
 
 async def states_for(session: AsyncSession, customers: Iterable[str]) -> dict[str, dict]:
@@ -81,6 +84,39 @@ async def agreement_revenue_in_counties(
 async def get_state(session: AsyncSession, customer_id: str) -> dict | None:
     row = (await session.execute(select(states).where(states.c.customer_id == customer_id))).first()
     return None if row is None else row._asdict()
+
+
+# The tier view in one lookup: the state and the override in force on `today`, prefixed `override_`.
+_TIER_VIEW = (
+    select(
+        *states.c,
+        overrides.c.tier.label("override_tier"),
+        overrides.c.reason.label("override_reason"),
+        overrides.c.expires_on.label("override_expires_on"),
+        overrides.c.set_by.label("override_set_by"),
+    )
+    .select_from(
+        states.outerjoin(
+            overrides,
+            and_(overrides.c.customer_id == states.c.customer_id, overrides.c.expires_on >= bindparam("today")),
+        )
+    )
+    .where(states.c.customer_id == bindparam("customer_id"))
+)
+_KNOWN = select(profiles.c.customer_id).where(profiles.c.customer_id == bindparam("customer_id"))
+
+
+async def tier_view(reads: Reads, customer_id: str, today: date) -> tuple[dict, dict | None] | None:
+    """The customer's tier state and the override in force on `today` (None without one); None without a state."""
+    row = await reads.one(_TIER_VIEW, customer_id=customer_id, today=today)
+    if row is None:
+        return None
+    override = {name: row.pop(f"override_{name}") for name in ("tier", "reason", "expires_on", "set_by")}
+    return row, (override if override["tier"] is not None else None)
+
+
+async def is_known(reads: Reads, customer_id: str) -> bool:
+    return await reads.one(_KNOWN, customer_id=customer_id) is not None
 
 
 async def known_customer(session: AsyncSession, customer_id: str) -> bool:

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Path, Query
 from kam_shared.clock import business_today, month_key
 from kam_shared.errors import error_responses
 from kam_shared.events.catalog import FIRST_BUSINESS_YEAR, LAST_BUSINESS_YEAR
-from kam_shared.http import ReadSessionDep, RuntimeDep
+from kam_shared.http import ReadsDep, RuntimeDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 from kam_tiering.billing.schemas import RevenueSeries
 from kam_tiering.deps import PolicyDep
@@ -28,17 +28,17 @@ Month = Annotated[
 
 @router.get("/tier", response_model=TierRead, responses=error_responses(404, 422))
 async def get_tier(
-    customer_id: CustomerId, session: ReadSessionDep, runtime: RuntimeDep, policy: PolicyDep
+    customer_id: CustomerId, reads: ReadsDep, runtime: RuntimeDep, policy: PolicyDep
 ) -> TierRead:
     """The customer's tier with its reasons (a tier override in force wins); 404 for an id the registry has not
     announced."""
-    return await reading.tier_of(session, customer_id, policy=policy, today=business_today(runtime.clock))
+    return await reading.tier_of(reads, customer_id, policy=policy, today=business_today(runtime.clock))
 
 
 @router.get("/revenue", response_model=RevenueSeries, responses=error_responses(404, 422))
 async def get_revenue(
     customer_id: CustomerId,
-    session: ReadSessionDep,
+    reads: ReadsDep,
     runtime: RuntimeDep,
     policy: PolicyDep,
     from_month: Annotated[Month, Query(alias="from")] = None,
@@ -49,7 +49,7 @@ async def get_revenue(
     `to` defaults to the current month, `from` to eleven months before `to`; a range covers at most 120 months
     of the years 2000..2100."""
     return await reading.revenue_of(
-        session,
+        reads,
         customer_id,
         from_month=from_month,
         to_month=to_month,
