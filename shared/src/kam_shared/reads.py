@@ -81,10 +81,16 @@ class _Statements:
             defaults={name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required},
             binds=dict(compiled._bind_processors),
             keys=tuple(column.key for column in columns),
-            results=tuple(column.type.dialect_impl(self.dialect).result_processor(self.dialect, None) for column in columns),
+            results=tuple(
+                column.type.dialect_impl(self.dialect).result_processor(self.dialect, None) for column in columns
+            ),
         )
         self._prepared[id(statement)] = (statement, prepared)
         return prepared
+
+
+def _result_processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    return column_type.dialect_impl(dialect).result_processor(dialect, None)
 
 
 class PostgresReads:

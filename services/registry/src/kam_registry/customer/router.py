@@ -16,7 +16,7 @@ from kam_registry.manager import repository as managers
 from kam_registry.validation import CUSTOMER_ID_MAX
 from kam_shared.errors import InvalidInput, error_responses
 from kam_shared.events.catalog import TIERS, Tier
-from kam_shared.http import ReadSessionDep, ReadsDep, RuntimeDep, SessionDep
+from kam_shared.http import ReadsDep, ReadSessionDep, RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/customers", tags=["customers"])

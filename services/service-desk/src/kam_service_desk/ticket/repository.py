@@ -1,6 +1,5 @@
 from collections.abc import Sequence
 from datetime import datetime
-
 from functools import lru_cache
 
 from sqlalchemy import Select, and_, bindparam, or_, select
@@ -8,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.ticket.models import Ticket, TicketTimelineEntry
 from kam_shared.reads import Reads
-
 
 tickets = Ticket.__table__
 entries = TicketTimelineEntry.__table__

@@ -3,7 +3,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.customer import repository as customers

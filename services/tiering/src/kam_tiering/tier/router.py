@@ -27,9 +27,7 @@ Month = Annotated[
 
 
 @router.get("/tier", response_model=TierRead, responses=error_responses(404, 422))
-async def get_tier(
-    customer_id: CustomerId, reads: ReadsDep, runtime: RuntimeDep, policy: PolicyDep
-) -> TierRead:
+async def get_tier(customer_id: CustomerId, reads: ReadsDep, runtime: RuntimeDep, policy: PolicyDep) -> TierRead:
     """The customer's tier with its reasons (a tier override in force wins); 404 for an id the registry has not
     announced."""
     return await reading.tier_of(reads, customer_id, policy=policy, today=business_today(runtime.clock))
