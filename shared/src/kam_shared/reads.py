@@ -145,30 +145,27 @@ class SqliteReads:
         self._statements = _Statements(dialect)
         self._connection: sqlite3.Connection | None = None
 
-    def _cursor(self) -> sqlite3.Cursor:
+    def _rows(self, statement: Select, params: dict[str, Any], *, first_only: bool) -> list[Row]:
+        prepared = self._statements.prepare(statement)
         if self._connection is None:
             connection = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, check_same_thread=False)
             connection.execute("PRAGMA busy_timeout=5000")
             self._connection = connection
-        return self._connection.cursor()
-
-    async def one(self, statement: Select, **params: Any) -> Row | None:
-        prepared = self._statements.prepare(statement)
-        cursor = self._cursor()
+        # The cursor is closed at once: an unfinished statement would hold its read snapshot.
+        cursor = self._connection.cursor()
         try:
-            found = cursor.execute(prepared.sql, prepared.arguments(params)).fetchone()
-        finally:
-            cursor.close()
-        return None if found is None else prepared.row(found)
-
-    async def all(self, statement: Select, **params: Any) -> list[Row]:
-        prepared = self._statements.prepare(statement)
-        cursor = self._cursor()
-        try:
-            found = cursor.execute(prepared.sql, prepared.arguments(params)).fetchall()
+            cursor.execute(prepared.sql, prepared.arguments(params))
+            found = cursor.fetchmany(1) if first_only else cursor.fetchall()
         finally:
             cursor.close()
         return [prepared.row(values) for values in found]
+
+    async def one(self, statement: Select, **params: Any) -> Row | None:
+        found = self._rows(statement, params, first_only=True)
+        return found[0] if found else None
+
+    async def all(self, statement: Select, **params: Any) -> list[Row]:
+        return self._rows(statement, params, first_only=False)
 
     async def close(self) -> None:
         if self._connection is not None:
