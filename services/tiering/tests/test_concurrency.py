@@ -9,6 +9,7 @@ import pytest
 
 from kam_shared.events.catalog import BillingPosted
 from kam_shared.events.envelope import Envelope
+from kam_tiering.billing import intake
 from kam_tiering.billing import service as billing
 from kam_tiering.customer import service as customers
 
@@ -203,3 +204,103 @@ async def test_billing_and_a_move_out_of_its_account_applied_at_once_leave_the_c
     assert [(group["reason"], group["account_no"], group["amount_minor"]) for group in waiting] == [
         ("account-not-linked", "ACC-1", 100_000)
     ]
+
+
+class HeldOutbox:
+    """An outbox whose events never leave: what it accepts stays known only to the intake, as it is between a
+    202 and the relay bringing the event to the ledger."""
+
+    def __init__(self) -> None:
+        self.events: list = []
+
+    async def add(self, session, events) -> None:
+        self.events.extend(events)
+
+
+def intake_of(*events: dict) -> Callable:
+    async def step(session, runtime, policy) -> None:
+        result = await intake.accept_batch(
+            session, raw_events=list(events), policy=policy, outbox=HeldOutbox(), clock=runtime.clock
+        )
+        step.results.append(result)
+
+    step.results = []
+    return step
+
+
+def named(billing_id: str, amount: int, **fields) -> dict:
+    event = {
+        "billing_id": billing_id,
+        "customer_id": "C-1",
+        "amount_minor": amount,
+        "currency": "CNY",
+        "business_line": "parcels",
+        "posted_on": "2026-11-10",
+    }
+    return {**event, **fields}
+
+
+async def _charge_in_ledger(app, bus) -> None:
+    await bus.publish(registered("C-1"))
+    await bus.settled()
+    async with app.state.runtime.sessions() as session, session.begin():
+        await bill(NAMED_CHARGE)(session, app.state.runtime, app.state.policy)
+
+
+async def test_a_correction_accepted_but_not_yet_in_the_ledger_counts_against_the_next_one(app, bus):
+    await _charge_in_ledger(app, bus)
+    first = intake_of(named("B-1-a", -60_000, corrects_billing_id="B-1"))
+    second = intake_of(named("B-1-b", -50_000, corrects_billing_id="B-1"), named("B-1-c", -40_000, corrects_billing_id="B-1"))
+    for step in (first, second):
+        async with app.state.runtime.sessions() as session, session.begin():
+            await step(session, app.state.runtime, app.state.policy)
+
+    [result] = second.results
+    assert result.accepted == 1
+    [rejection] = result.rejected
+    assert rejection.billing_id == "B-1-b"
+    assert rejection.reason == "amount_minor: the correction takes 50000; only 40000 remains of B-1"
+
+
+async def test_corrections_of_a_charge_not_yet_in_the_ledger_take_no_more_than_it_together(app, bus):
+    await bus.publish(registered("C-1"))
+    await bus.settled()
+    steps = [
+        intake_of(named("B-9", 100_000)),
+        intake_of(named("B-9-a", -70_000, corrects_billing_id="B-9")),
+        intake_of(named("B-9-b", -40_000, corrects_billing_id="B-9")),
+    ]
+    for step in steps:
+        async with app.state.runtime.sessions() as session, session.begin():
+            await step(session, app.state.runtime, app.state.policy)
+
+    assert [step.results[0].accepted for step in steps] == [1, 1, 0]
+    assert steps[2].results[0].rejected[0].reason == (
+        "amount_minor: the correction takes 40000; only 30000 remains of B-9"
+    )
+
+
+async def test_a_correction_resent_while_not_yet_in_the_ledger_is_a_duplicate_not_a_refusal(app, bus):
+    await _charge_in_ledger(app, bus)
+    once = named("B-1-a", -80_000, corrects_billing_id="B-1")
+    steps = [intake_of(once), intake_of(once)]
+    for step in steps:
+        async with app.state.runtime.sessions() as session, session.begin():
+            await step(session, app.state.runtime, app.state.policy)
+
+    assert (steps[1].results[0].accepted, steps[1].results[0].duplicates, steps[1].results[0].rejected) == (0, 1, [])
+
+
+async def test_two_batches_correcting_one_charge_at_once_take_no_more_than_it(app, bus):
+    """On PostgreSQL, without the intake's lock on the charge neither batch sees the other's correction and both
+    are accepted; the second is then refused by the ledger after its 202."""
+    await _charge_in_ledger(app, bus)
+    first = intake_of(named("B-1-a", -60_000, corrects_billing_id="B-1"))
+    second = intake_of(named("B-1-b", -60_000, corrects_billing_id="B-1"))
+
+    await side_by_side(app, first, second)
+
+    assert (first.results[0].accepted, second.results[0].accepted) == (1, 0)
+    assert second.results[0].rejected[0].reason == (
+        "amount_minor: the correction takes 60000; only 40000 remains of B-1"
+    )

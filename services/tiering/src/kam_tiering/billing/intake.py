@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.clock import Clock, month_key
+from kam_shared.db import lock_for_transaction
 from kam_shared.events.catalog import BillingPosted
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.billing import repository
@@ -22,7 +23,7 @@ from kam_tiering.billing.rules import (
     holder_refusal,
 )
 from kam_tiering.billing.schemas import BatchResult, BillingEventIn, Rejection
-from kam_tiering.billing.service import usability_refusal
+from kam_tiering.billing.service import charge_lock, usability_refusal
 from kam_tiering.tier.policy import Policy
 
 # A rejection names the event by its billing id only when that is a plausible id, never by echoing the input.
@@ -81,7 +82,7 @@ async def accept_batch(
 
     await _check_against_ledger(session, candidates, reject)
     fresh = await repository.claim_intake(
-        session, {billing_id: digest for billing_id, (_, _, digest) in candidates.items()}, clock.now()
+        session, {billing_id: (digest, event) for billing_id, (_, event, digest) in candidates.items()}, clock.now()
     )
     seen = await repository.intake_fingerprints(
         session, [billing_id for billing_id in candidates if billing_id not in fresh]
@@ -104,12 +105,19 @@ async def _check_against_ledger(
     account held by another customer than the one named, a correction its charge cannot take."""
     events = [event for _, event, _ in candidates.values()]
     holders = await repository.holders(session, {event.account_no for event in events if event.account_no})
-    charges: dict[str, Charge] = await repository.charges(
-        session, {event.corrects_billing_id for event in events if event.corrects_billing_id}
+    originals = {event.corrects_billing_id for event in events if event.corrects_billing_id}
+    # Two batches correcting one charge at once: the second sees what the first took once it has committed.
+    await lock_for_transaction(session, [charge_lock(original) for original in originals])
+    charges: dict[str, Charge] = await repository.charges(session, originals)
+    charges.update(await repository.pending_charges(session, originals - charges.keys()))
+    for original, taken in (await repository.pending_takes(session, originals)).items():
+        if original in charges:
+            charges[original].taken_minor += taken
+    taken_in = set(await repository.intake_fingerprints(session, candidates)) | await repository.in_ledger(
+        session, candidates
     )
-    in_ledger = await repository.in_ledger(session, candidates)
     for billing_id, (index, event, _) in list(candidates.items()):
-        if billing_id in in_ledger:
+        if billing_id in taken_in:
             continue  # a duplicate or a conflict: told apart by the intake
         holder = holder_on(holders.get(event.account_no, []), event.posted_on) if event.account_no else None
         refusal = holder_refusal(event, holder)

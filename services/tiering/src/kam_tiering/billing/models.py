@@ -12,11 +12,17 @@ class BillingIntake(TieringModel, table=True):
     and whether it sent them with the same content (a duplicate) or other content (a conflict)."""
 
     __tablename__ = "billing_intake"
+    __table_args__ = (Index("ix_billing_intake_corrects_billing_id", "corrects_billing_id"),)
 
     billing_id: str = Field(primary_key=True, max_length=128)
     received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     # SHA-256 of the accepted content; None for billing taken in before fingerprints were kept.
     fingerprint: str | None = Field(default=None, max_length=64)
+    # The amount and the charge a correction takes from, as accepted: until the event reaches the ledger the
+    # intake alone knows of it, and a later correction of the same charge must not take that part again.
+    # None for billing taken in before they were kept (all of it is in the ledger).
+    amount_minor: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    corrects_billing_id: str | None = Field(default=None, max_length=128)
 
 
 class LedgerLine(TieringModel, table=True):

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.db import insert_ignoring_conflicts, upsert_adding
+from kam_shared.events.catalog import BillingPosted
 from kam_shared.reads import Reads
 from kam_tiering.billing.models import BillingIntake, LedgerLine, MonthlyRevenue
 from kam_tiering.billing.rules import Charge
@@ -25,19 +26,71 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-async def claim_intake(session: AsyncSession, fingerprints: Mapping[str, str], received_at: datetime) -> set[str]:
-    """Records billing ids as taken in, with the fingerprint of their content; returns those not taken before."""
-    if not fingerprints:
+async def claim_intake(
+    session: AsyncSession, claims: Mapping[str, tuple[str, BillingPosted]], received_at: datetime
+) -> set[str]:
+    """Records billing ids as taken in, with the fingerprint of their content, their amount and the charge a
+    correction takes from; returns those not taken before."""
+    if not claims:
         return set()
     stmt = insert_ignoring_conflicts(intake, _dialect(session), ["billing_id"]).returning(intake.c.billing_id)
     result = await session.execute(
         stmt,
         [
-            {"billing_id": billing_id, "received_at": received_at, "fingerprint": fingerprint}
-            for billing_id, fingerprint in fingerprints.items()
+            {
+                "billing_id": billing_id,
+                "received_at": received_at,
+                "fingerprint": fingerprint,
+                "amount_minor": event.amount_minor,
+                "corrects_billing_id": event.corrects_billing_id,
+            }
+            for billing_id, (fingerprint, event) in claims.items()
         ],
     )
     return set(result.scalars())
+
+
+def _not_in_ledger():
+    return ~select(ledger.c.billing_id).where(ledger.c.billing_id == intake.c.billing_id).exists()
+
+
+async def pending_charges(session: AsyncSession, billing_ids: Iterable[str]) -> dict[str, Charge]:
+    """Billing accepted by the intake that has not reached the ledger yet, as a correction sees it: its amount
+    is known, where it counts is decided when it gets there."""
+    billing_ids = list(billing_ids)
+    if not billing_ids:
+        return {}
+    rows = await session.execute(
+        select(intake.c.billing_id, intake.c.amount_minor, intake.c.corrects_billing_id).where(
+            intake.c.billing_id.in_(billing_ids), intake.c.amount_minor.is_not(None), _not_in_ledger()
+        )
+    )
+    return {
+        row.billing_id: Charge(
+            billing_id=row.billing_id,
+            customer_id=None,
+            account_no=None,
+            amount_minor=row.amount_minor,
+            month="",
+            counted=False,
+            is_correction=row.corrects_billing_id is not None,
+            settled=False,
+        )
+        for row in rows
+    }
+
+
+async def pending_takes(session: AsyncSession, originals: Iterable[str]) -> dict[str, int]:
+    """What corrections accepted by the intake, and not in the ledger yet, take from each of these charges."""
+    originals = list(originals)
+    if not originals:
+        return {}
+    rows = await session.execute(
+        select(intake.c.corrects_billing_id, func.sum(intake.c.amount_minor))
+        .where(intake.c.corrects_billing_id.in_(originals), _not_in_ledger())
+        .group_by(intake.c.corrects_billing_id)
+    )
+    return {original: -int(amount) for original, amount in rows}
 
 
 async def intake_fingerprints(session: AsyncSession, billing_ids: Iterable[str]) -> dict[str, str | None]:

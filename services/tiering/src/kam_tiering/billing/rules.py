@@ -49,6 +49,9 @@ class Charge:
     counted: bool
     is_correction: bool
     taken_minor: int = 0
+    # False for a charge the intake accepted that is not in the ledger yet: its amount is known, its account
+    # and customer are checked against a correction when the two meet in the ledger.
+    settled: bool = True
 
     @property
     def remaining_minor(self) -> int:
@@ -64,10 +67,10 @@ def correction_refusal(
     more than what remains of it, earlier corrections included: no revenue can go negative."""
     if original.is_correction:
         return f"corrects_billing_id: {original.billing_id} is itself a correction, not a charge"
-    if account_no is not None and account_no != original.account_no:
+    if original.settled and account_no is not None and account_no != original.account_no:
         posted_to = f"account {original.account_no}" if original.account_no else "no account"
         return f"account_no: the correction is posted to {account_no}; {original.billing_id} was posted to {posted_to}"
-    if customer_id is not None and customer_id != original.customer_id:
+    if original.settled and customer_id is not None and customer_id != original.customer_id:
         counts_for = f"customer {original.customer_id}" if original.customer_id else "no customer yet"
         return f"customer_id: the correction names {customer_id}; {original.billing_id} counts for {counts_for}"
     if -amount_minor > original.remaining_minor:

@@ -85,7 +85,7 @@ async def apply_posted(
     # The intake is where a billing id is claimed, whichever path brought it first: the first content stands.
     now = clock.now()
     fresh = await repository.claim_intake(
-        session, {billing_id: digest for billing_id, (_, _, digest) in events.items()}, now
+        session, {billing_id: (digest, event) for billing_id, (_, event, digest) in events.items()}, now
     )
     seen = await repository.intake_fingerprints(
         session, [billing_id for billing_id in events if billing_id not in fresh]
