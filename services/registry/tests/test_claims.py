@@ -42,6 +42,33 @@ class TestFiling:
         assert response.json()["status"] == "holding"
 
 
+    async def test_a_claim_on_a_customer_with_another_name_or_uscc_is_422_and_stores_nothing(self, client, customer_id):
+        by_id = {"unit": "XM02", "customer_id": customer_id, "evidence": "visit"}
+
+        other_name = await client.post("/v1/claims", json={**by_id, "name": "Another Trading Co."})
+        other_uscc = await client.post("/v1/claims", json={**by_id, "uscc": OTHER_USCC})
+
+        assert other_name.status_code == 422, other_name.text
+        assert other_name.json()["errors"][0]["field"] == "name"
+        assert other_uscc.status_code == 422, other_uscc.text
+        assert other_uscc.json()["errors"][0]["field"] == "uscc"
+        assert await statuses(client) == {}
+
+    async def test_a_claim_on_a_customer_may_repeat_its_name_and_uscc(self, client, customer_id):
+        response = await client.post(
+            "/v1/claims",
+            json={
+                "unit": "XM02",
+                "customer_id": customer_id,
+                "uscc": USCC,
+                "name": "XIAMEN HARBOUR LOGISTICS CO., LTD.",
+                "evidence": "visit",
+            },
+        )
+
+        assert response.status_code == 201, response.text
+
+
 class TestCompetingClaims:
     async def test_a_second_units_claim_on_the_same_uscc_is_409_and_kept_as_a_conflict(self, client):
         first = await file(client)
@@ -58,6 +85,15 @@ class TestCompetingClaims:
             first.json()["id"],
         )
         assert (await client.get(f"/v1/claims/{first.json()['id']}")).json()["status"] == "holding"
+
+    async def test_claims_on_one_customer_by_id_conflict_whatever_else_they_say(self, client, customer_id):
+        first = await client.post("/v1/claims", json={"unit": "XM01", "customer_id": customer_id, "evidence": "a"})
+        by_name = await file(client, unit="XM02", uscc=None, name="Xiamen Harbour Logistics Co., Ltd.")
+        by_id = await client.post("/v1/claims", json={"unit": "XM03", "customer_id": customer_id, "evidence": "b"})
+
+        assert first.json()["status"] == "holding"
+        assert (by_name.status_code, by_id.status_code) == (409, 409)
+        assert sorted((await statuses(client)).values()) == ["conflict", "conflict", "holding"]
 
     async def test_a_claim_on_the_same_normalised_name_without_a_uscc_is_a_conflict(self, client):
         await file(client)

@@ -13,12 +13,19 @@ async def get_for_update(session: AsyncSession, claim_id: str) -> Claim | None:
 
 
 async def on_organisation(
-    session: AsyncSession, *, uscc: str | None, normalized_name: str, statuses: tuple[str, ...]
+    session: AsyncSession,
+    *,
+    uscc: str | None,
+    normalized_name: str,
+    customer_id: str | None = None,
+    statuses: tuple[str, ...],
 ) -> list[Claim]:
-    """Claims in these statuses on the organisation: the same USCC, or the same normalised full name."""
+    """Claims in these statuses on the organisation: the same customer, USCC, or normalised full name."""
     same = Claim.normalized_name == normalized_name
     if uscc is not None:
         same = or_(same, Claim.uscc == uscc)
+    if customer_id is not None:
+        same = or_(same, Claim.customer_id == customer_id)
     query = select(Claim).where(same, Claim.status.in_(statuses)).order_by(Claim.claimed_at, Claim.id)
     return list((await session.execute(query)).scalars())
 

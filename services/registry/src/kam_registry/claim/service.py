@@ -13,6 +13,7 @@ from kam_registry.customer.exceptions import CustomerNotFound
 from kam_registry.customer.names import normalise_name
 from kam_shared.clock import Clock
 from kam_shared.db import lock_for_transaction
+from kam_shared.errors import InvalidInput
 from kam_shared.paging import decode_cursor, encode_cursor
 
 # A unit's claim in one of these statuses stands in the way of another claim on the organisation.
@@ -26,11 +27,21 @@ async def file(session: AsyncSession, *, claim_in: ClaimCreate, clock: Clock) ->
         customer = await customers.get(session, customer_id)
         if customer is None:
             raise CustomerNotFound(customer_id)
-        uscc, name = uscc or customer.uscc, name or customer.full_name
+        _agrees_with(claim_in, customer)
+        uscc, name = customer.uscc, customer.full_name
     normalized = normalise_name(name)
     # Two first claims at the same moment: one after the other, so only one can find the organisation free.
-    await lock_for_transaction(session, [f"claim-name:{normalized}", *([f"claim-uscc:{uscc}"] if uscc else [])])
-    standing = await repository.on_organisation(session, uscc=uscc, normalized_name=normalized, statuses=OPEN)
+    await lock_for_transaction(
+        session,
+        [
+            f"claim-name:{normalized}",
+            *([f"claim-uscc:{uscc}"] if uscc else []),
+            *([f"claim-customer:{customer_id}"] if customer_id else []),
+        ],
+    )
+    standing = await repository.on_organisation(
+        session, uscc=uscc, normalized_name=normalized, customer_id=customer_id, statuses=OPEN
+    )
     for claim in standing:
         if claim.unit == claim_in.unit:
             raise AlreadyClaimed(claim_in.unit, claim.id, claim.status)
@@ -49,6 +60,19 @@ async def file(session: AsyncSession, *, claim_in: ClaimCreate, clock: Clock) ->
     )
     await repository.add(session, claim)
     return _read(claim)
+
+
+def _agrees_with(claim_in: ClaimCreate, customer) -> None:
+    """A claim on a registered customer is on that customer as the registry knows it: a USCC or name given
+    beside its id must be the customer's, or the claim would be filed on one organisation and checked against
+    another."""
+    if claim_in.uscc is not None and claim_in.uscc != customer.uscc:
+        known = f"its USCC is {customer.uscc}" if customer.uscc else "it has no USCC on record"
+        raise InvalidInput(f"customer {customer.id}: {known}", field="uscc")
+    if claim_in.name is not None and normalise_name(claim_in.name) != customer.normalized_name:
+        raise InvalidInput(
+            f"customer {customer.id} is registered as {customer.full_name!r}; leave name out to claim it", field="name"
+        )
 
 
 async def rule(session: AsyncSession, *, claim_id: str, ruling: Ruling, clock: Clock) -> ClaimRead:
