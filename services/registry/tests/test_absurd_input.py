@@ -24,6 +24,16 @@ LONG = "x" * 10_000
         # Lax parsing would read a number as a Unix time: 0 is 1970-01-01.
         ({"agreement": {"signed_on": 0}}, "agreement.signed_on"),
         ({"agreement": {"signed_on": "2026-01-01", "expires_on": 1798761600}}, "agreement.expires_on"),
+        # Strict types: lax parsing would store these as true.
+        ({"important": "yes"}, "important"),
+        ({"important": 1}, "important"),
+        ({"potential": "true"}, "potential"),
+        ({"full_name": "   "}, "full_name"),
+        ({"full_name": "Harbour\x07Logistics"}, "full_name"),
+        ({"branch": "XM\x1b01"}, "branch"),
+        ({"contacts": [{"name": "Li Wei", "nickname": "Xiao Li"}]}, "contacts.0.nickname"),
+        ({"contacts": [{"name": " "}]}, "contacts.0.name"),
+        ({"agreement": {"signed_on": "2026-01-01", "note": "x"}}, "agreement.note"),
     ],
 )
 async def test_an_absurd_customer_is_refused_naming_the_field(client, overrides, field):
@@ -72,3 +82,46 @@ async def test_an_absurd_link_is_refused_naming_the_field(client, customer_id, b
 
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"level": True}, "level"),
+        ({"level": "1"}, "level"),
+        ({"level": 1.0}, "level"),
+        ({"name": "\t"}, "name"),
+        ({"contacts": [{"kind": "phone", "value": "1\x0b2"}]}, "contacts.0.value"),
+    ],
+)
+async def test_an_absurd_staff_member_is_refused_naming_the_field(client, overrides, field):
+    body = {"name": "Chen Jing", "org_unit": "XM01", "level": 1, **overrides}
+
+    response = await client.post("/v1/staff", json=body)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("competitors", "field"),
+    [
+        ([{"name": "SF", "share_percent": True}], "competitors.0.share_percent"),
+        ([{"name": "SF", "share_percent": "50"}], "competitors.0.share_percent"),
+        ([{"name": "SF", "share_percent": 60}, {"name": "JD", "share_percent": 50}], "competitors"),
+    ],
+)
+async def test_absurd_competitors_are_refused_naming_the_field(client, customer_id, competitors, field):
+    response = await client.put(
+        f"/v1/customers/{customer_id}/archive/competitors",
+        json={"refreshed_by": "Chen Jing", "competitors": competitors},
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+
+
+async def test_text_may_hold_tabs_and_line_breaks(client):
+    response = await client.post("/v1/customers", json=customer_in(address="1 Harbour Road\nBuilding 2\tGate 3"))
+
+    assert response.status_code == 201, response.text

@@ -35,6 +35,11 @@ async def known_customer(bus, events) -> None:
         ({"type": ["repair"]}, "type"),
         ({"received_at": -1}, "received_at"),
         ({"received_at": "2026-03-01T00:00:00+25:00"}, "received_at"),
+        # Lax parsing would read a Unix time: 1764547200 is 2025-12-01.
+        ({"received_at": 1764547200}, "received_at"),
+        ({"received_at": 1764547200.5}, "received_at"),
+        ({"subject": "   "}, "subject"),
+        ({"subject": "Locker\x1b[31m"}, "subject"),
     ],
 )
 async def test_an_absurd_ticket_is_refused_naming_the_field(client, overrides, field):

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kam_shared.validation import RequestBody
 
@@ -60,6 +60,14 @@ class Competitor(RequestBody):
 
 class CompetitorsPart(PartIn):
     competitors: list[Competitor] = Field(default_factory=list, max_length=50)
+
+    @field_validator("competitors")
+    @classmethod
+    def _shares_fit(cls, competitors: list[Competitor]) -> list[Competitor]:
+        total = sum(competitor.share_percent or 0 for competitor in competitors)
+        if total > 100:
+            raise ValueError(f"the competitors' share_percent add up to {total}, more than 100")
+        return competitors
 
 
 class PartRead(BaseModel):

@@ -32,6 +32,8 @@ DateText = Annotated[date, BeforeValidator(_written_as_text)]
 
 
 class Contact(RequestBody):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=100)
     role: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=40)
@@ -39,7 +41,9 @@ class Contact(RequestBody):
     fax: str | None = Field(default=None, max_length=40)
 
 
-class Agreement(BaseModel):
+class Agreement(RequestBody):
+    model_config = ConfigDict(extra="forbid")
+
     signed_on: DateText
     expires_on: DateText | None = None
 
@@ -50,7 +54,9 @@ class Agreement(BaseModel):
         return self
 
 
-class CustomerBase(RequestBody):
+class CustomerFields(BaseModel):
+    """What a customer record holds that its client writes."""
+
     full_name: str = Field(min_length=1, max_length=200)
     short_name: str | None = Field(default=None, max_length=100)
     industry: str | None = Field(default=None, max_length=50)
@@ -61,6 +67,10 @@ class CustomerBase(RequestBody):
     contacts: list[Contact] = Field(default_factory=list, max_length=50)
     important: bool = Field(default=False, description="government, regulator, customs, media, police, court")
     potential: bool = Field(default=False, description="a prospect below the threshold or using a competitor")
+
+
+class CustomerBase(CustomerFields, RequestBody):
+    """The customer's fields as a request writes them: strictly typed (kam_shared.validation.RequestBody)."""
 
 
 class CustomerCreate(CustomerBase):
@@ -100,7 +110,7 @@ class CustomerUpdate(RequestBody):
         return value
 
 
-class CustomerRead(CustomerBase):
+class CustomerRead(CustomerFields):
     id: str
     uscc: str | None
     agreement: Agreement | None

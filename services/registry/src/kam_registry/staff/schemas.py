@@ -13,7 +13,7 @@ class StaffContactIn(RequestBody):
     value: str = Field(min_length=1, max_length=200)
 
 
-class StaffBase(RequestBody):
+class StaffFields(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     org_unit: str = Field(min_length=1, max_length=50, description="code of the branch, company or department")
     level: int = Field(
@@ -24,11 +24,15 @@ class StaffBase(RequestBody):
     contacts: list[StaffContactIn] = Field(default_factory=list, max_length=20)
 
 
+class StaffBase(StaffFields, RequestBody):
+    """A staff member's fields as a request writes them: strictly typed."""
+
+
 class StaffCreate(StaffBase):
     model_config = ConfigDict(extra="forbid")
 
 
-class StaffRead(StaffBase):
+class StaffRead(StaffFields):
     id: str
     created_at: datetime
 

@@ -25,12 +25,16 @@ class TicketStatus(StrEnum):
 FINISHED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
 
 
-class TicketBase(RequestBody):
+class TicketFields(BaseModel):
     customer_id: str = Field(min_length=1, max_length=36)
     type: TicketType
     channel: Channel
     subject: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=10000)
+
+
+class TicketBase(TicketFields, RequestBody):
+    """A ticket's fields as a request writes them: strictly typed."""
 
 
 class TicketCreate(TicketBase):
@@ -56,7 +60,7 @@ class TimelineEntryRead(BaseModel):
     details: dict
 
 
-class TicketSummary(TicketBase):
+class TicketSummary(TicketFields):
     id: str
     status: TicketStatus
     priority: Priority
