@@ -3,13 +3,15 @@
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 
 from kam_shared.errors import Conflict, NotFound, install_error_handlers
 
 
 class Item(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(max_length=5)
     count: int
 
@@ -76,6 +78,39 @@ async def test_a_validation_error_names_each_field_and_never_echoes_the_input():
     assert "400 problems" in problem["detail"]
     assert "x" * 100 not in response.text
     assert len(response.content) < 10_000
+
+
+async def test_an_unknown_key_is_named_cut_short_never_echoed_whole():
+    key = "k" * 1_500_000
+
+    response = await call("POST", "/items", json=[{"name": "x", "count": 1, key: 1}])
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"].startswith("0.kkkk")
+    assert error["field"].endswith("…")
+    assert len(error["field"]) <= 200
+    assert len(response.content) < 2_000
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"name": "x", "count": 1', "not valid JSON: "),
+        (b"[" * 100_000 + b"]" * 100_000, "JSON nested too deeply"),
+        (b'[{"name": "x", "count": ' + b"9" * 5000 + b"}]", "a number has more digits"),
+        (b'[{"name": "\xff", "count": 1}]', "JSON text must be UTF-8"),
+    ],
+    ids=["truncated", "deeply-nested", "huge-integer", "not-utf8"],
+)
+async def test_a_body_that_cannot_be_parsed_is_a_422_on_the_body(body, reason):
+    response = await call("POST", "/items", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["field"] == "body"
+    assert error["reason"].startswith(reason), error
 
 
 async def test_an_unknown_route_and_a_wrong_method_are_problems_too():

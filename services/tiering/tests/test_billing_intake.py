@@ -129,7 +129,7 @@ class TestStrictTypes:
         assert (rejection["index"], rejection["billing_id"]) == (1, "B-X")
         assert rejection["reason"].startswith(f"{field}: ")
 
-    @pytest.mark.parametrize("billing_id", [42, ["B-1"], {"id": "B-1"}, None, "x" * 129], ids=str)
+    @pytest.mark.parametrize("billing_id", [42, ["B-1"], {"id": "B-1"}, None, "x" * 129, "", "B\x07-1"], ids=repr)
     async def test_a_billing_id_that_is_not_a_short_string_rejects_only_its_own_event(self, client, billing_id):
         bad = {**billing("B-X"), "billing_id": billing_id}
 
@@ -248,3 +248,30 @@ class TestTheDocumentedContract:
         assert batch["properties"]["events"]["maxItems"] == 1000
         assert {"202", "401", "422"} <= set(operation["responses"])
         assert "application/problem+json" in operation["responses"]["422"]["content"]
+
+
+class TestRejectionsEchoNoInput:
+    async def test_an_unknown_field_is_named_cut_short(self, client):
+        key = "k" * 200_000
+
+        response = await post(client, {**billing("B-1"), key: 1})
+
+        [rejection] = response.json()["rejected"]
+        assert rejection["billing_id"] == "B-1"
+        assert rejection["reason"].startswith("kkkk")
+        assert len(rejection["reason"]) < 300
+        assert len(response.content) < 1_000
+
+    @pytest.mark.parametrize(
+        "written",
+        ["3F2504E0-4F89-11D3-9A0C-0305E82C3301", "3f2504e0-4f89-11d3-9A0C-0305e82c3301", "3f2504e04f8911d39a0c0305e82c3301"],
+    )
+    async def test_a_customer_id_written_unlike_the_registry_writes_it_is_rejected_with_its_form(
+        self, client, written
+    ):
+        response = await post(client, billing("B-1", account_no=None, customer_id=written))
+
+        [rejection] = response.json()["rejected"]
+        assert rejection["reason"] == (
+            "customer_id: write the customer id as the registry issued it: 3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+        )

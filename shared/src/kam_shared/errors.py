@@ -156,20 +156,57 @@ def _title(status: int) -> str:
         return "Error"
 
 
+# A field name comes from the input (an unknown key): it is shown cut to this length, never whole.
+MAX_FIELD_PART_CHARS = 64
+MAX_FIELD_CHARS = 200
+
+
+def _shown(part: Any) -> str:
+    text = str(part)
+    return text if len(text) <= MAX_FIELD_PART_CHARS else text[: MAX_FIELD_PART_CHARS - 1] + "…"
+
+
 def field_path(loc: Sequence[Any]) -> str:
-    """`("body", "events", 3, "amount_minor")` → `events.3.amount_minor`; a parameter keeps its own name."""
-    parts = [str(part) for part in loc]
-    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
-        parts = parts[1:]
-    return ".".join(parts) or "body"
+    """`("body", "events", 3, "amount_minor")` → `events.3.amount_minor`; a parameter keeps its own name. Each
+    part is cut to MAX_FIELD_PART_CHARS and the path to MAX_FIELD_CHARS: a 1 MB unknown key is not echoed."""
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+        loc = loc[1:]
+    return dotted(loc) or "body"
+
+
+def dotted(loc: Sequence[Any]) -> str:
+    """A location inside a value as a dotted path, its parts cut as field_path cuts them."""
+    path = ".".join(_shown(part) for part in loc)
+    return path if len(path) <= MAX_FIELD_CHARS else path[: MAX_FIELD_CHARS - 1] + "…"
 
 
 def validation_errors(raw: Iterable[dict[str, Any]]) -> list[FieldError]:
-    """Pydantic errors as (field, reason), without the offending input."""
-    return [
-        FieldError(field_path(error.get("loc", ())), str(error.get("msg", "invalid")).removeprefix("Value error, "))
-        for error in raw
-    ]
+    """Pydantic errors as (field, reason), without the offending input. Malformed JSON is the body's fault as a
+    whole: FastAPI locates it by a byte offset, which is no field."""
+    errors = []
+    for error in raw:
+        reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if error.get("type") == "json_invalid":
+            position = error.get("loc", ("body", None))[-1]
+            found = (error.get("ctx") or {}).get("error", reason)
+            errors.append(FieldError("body", f"not valid JSON: {found} (at character {position})"))
+        else:
+            errors.append(FieldError(field_path(error.get("loc", ())), reason))
+    return errors
+
+
+def _unparsable_body(cause: BaseException | None) -> str | None:
+    """Why FastAPI could not parse a body it calls JSON ("There was an error parsing the body"), or None when
+    the 400 has another cause."""
+    if isinstance(cause, UnicodeDecodeError):
+        return "JSON text must be UTF-8"
+    if isinstance(cause, RecursionError):
+        return "JSON nested too deeply"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "a number has more digits than a JSON number here may have (4,300)"
+    if isinstance(cause, ValueError):
+        return "not valid JSON"
+    return None
 
 
 _STATUS_SLUGS = {
@@ -206,13 +243,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-            # FastAPI's "error parsing the body": bytes that are no JSON text at all, said like malformed JSON.
+        unparsable = _unparsable_body(exc.__cause__) if exc.status_code == 400 else None
+        if unparsable is not None:
+            # FastAPI's "error parsing the body": said like any malformed JSON, a 422 on the body.
             return problem_response(
-                422,
-                "the request is not valid",
-                slug="invalid-input",
-                errors=[FieldError("body", "JSON text must be UTF-8")],
+                422, "the request is not valid", slug="invalid-input", errors=[FieldError("body", unparsable)]
             )
         detail = exc.detail if isinstance(exc.detail, str) else None
         headers = getattr(exc, "headers", None)

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from kam_shared.validation import refuse_nul
+from kam_shared.validation import NO_CONTROL_CHARACTERS, refuse_nul
 
 
 class Topics:
@@ -207,7 +207,10 @@ class ManagerAssigned(Event):
 # One charge of a trillion yuan, or a billion items, is a mistake, not a customer.
 MAX_AMOUNT_MINOR = 10**14
 MAX_ITEMS = 10**9
-BillingId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=128)]
+# The partner's own id: printable (any script), never a control character.
+BillingId = Annotated[
+    str, StringConstraints(strict=True, min_length=1, max_length=128, pattern=NO_CONTROL_CHARACTERS)
+]
 
 
 class BillingPosted(Event):

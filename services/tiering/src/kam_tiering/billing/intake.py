@@ -6,12 +6,13 @@ the same rules again (under the locks) when the accepted events reach the ledger
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.clock import Clock, month_key
 from kam_shared.db import lock_for_transaction
-from kam_shared.events.catalog import BillingPosted
+from kam_shared.errors import dotted
+from kam_shared.events.catalog import BillingId, BillingPosted
 from kam_shared.messaging.outbox import Outbox
 from kam_tiering.billing import repository
 from kam_tiering.billing.rules import (
@@ -26,17 +27,19 @@ from kam_tiering.billing.schemas import BatchResult, BillingEventIn, Rejection
 from kam_tiering.billing.service import charge_lock, usability_refusal
 from kam_tiering.tier.policy import Policy
 
-# A rejection names the event by its billing id only when that is a plausible id, never by echoing the input.
-MAX_ECHOED_ID = 128
+_BILLING_ID = TypeAdapter(BillingId)
+# An event with more problems than this is told its first ones.
+MAX_REASONS = 10
 
 
 Candidates = dict[str, tuple[int, BillingPosted, str]]  # billing id -> (index in the batch, event, fingerprint)
 
 
 def _reason(exc: ValidationError) -> str:
+    """What is wrong with the event, by field; a key of the input is cut short, never echoed whole."""
     return "; ".join(
-        f"{'.'.join(str(part) for part in error['loc']) or 'event'}: {error['msg'].removeprefix('Value error, ')}"
-        for error in exc.errors()
+        f"{dotted(error['loc']) or 'event'}: {error['msg'].removeprefix('Value error, ')}"
+        for error in exc.errors(include_input=False, include_url=False)[:MAX_REASONS]
     )
 
 
@@ -47,8 +50,12 @@ def _as_event(validated: BillingEventIn) -> BillingPosted:
 
 
 def _billing_id_of(raw: Any) -> str | None:
+    """The event's billing id when it is a valid one: an invalid id is the input, not a name for the event."""
     billing_id = raw.get("billing_id") if isinstance(raw, dict) else None
-    return billing_id if isinstance(billing_id, str) and len(billing_id) <= MAX_ECHOED_ID else None
+    try:
+        return _BILLING_ID.validate_python(billing_id)
+    except ValidationError:
+        return None
 
 
 async def accept_batch(

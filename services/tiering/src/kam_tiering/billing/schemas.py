@@ -1,7 +1,8 @@
+import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from kam_shared.events.catalog import BillingPosted
 
@@ -41,6 +42,22 @@ class BillingEventIn(BillingPosted):
             ]
         },
     )
+
+
+    @field_validator("customer_id")
+    @classmethod
+    def _as_issued(cls, value: str | None) -> str | None:
+        """The registry issues customer ids as lower-case UUIDs and ids are compared as written: a UUID written
+        another way (upper case, braces, no hyphens) would wait for good for a customer that never comes."""
+        if value is None:
+            return value
+        try:
+            canonical = str(uuid.UUID(value))
+        except ValueError:
+            return value  # not a UUID: an id of the registry's own form or none; it waits until announced
+        if canonical != value:
+            raise ValueError(f"write the customer id as the registry issued it: {canonical}")
+        return value
 
 
 # The schema a client sees for each item; the service validates items one by one, so a bad event is rejected on
