@@ -4,11 +4,13 @@ import base64
 
 import pytest
 
-from kam_shared.paging import PART_MAX, InvalidCursor, decode_cursor, encode_cursor
+from kam_shared.paging import PART_MAX, InvalidCursor, _tag, decode_cursor, encode_cursor
 
 
 def raw(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    """A cursor with a valid check tag around any text: what the part rules alone must refuse."""
+    body = text.encode()
+    return base64.urlsafe_b64encode(_tag(body) + body).decode().rstrip("=")
 
 
 @pytest.mark.parametrize(
@@ -51,3 +53,27 @@ def test_the_length_bound_still_admits_the_longest_cursor_the_service_can_issue(
     keys = ("\U0001f600" * PART_MAX,) * parts
 
     assert decode_cursor(encode_cursor(*keys), parts) == keys
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        base64.urlsafe_b64encode(b'{"id": "x"}').decode().rstrip("="),
+        base64.urlsafe_b64encode(b"some-id").decode().rstrip("="),
+        base64.urlsafe_b64encode(b"\x00" * 6 + b"some-id").decode().rstrip("="),
+    ],
+    ids=["json", "bare-key", "wrong-tag"],
+)
+def test_a_cursor_this_service_did_not_issue_is_refused_even_when_it_decodes(forged):
+    with pytest.raises(InvalidCursor):
+        decode_cursor(forged, 1)
+
+
+def test_an_altered_cursor_is_refused():
+    issued = encode_cursor("customer-0001")
+    raw = base64.urlsafe_b64decode(issued + "=" * (-len(issued) % 4))
+    altered = base64.urlsafe_b64encode(raw[:-1] + b"2").decode().rstrip("=")
+
+    assert decode_cursor(issued, 1) == ("customer-0001",)
+    with pytest.raises(InvalidCursor):
+        decode_cursor(altered, 1)
