@@ -41,7 +41,6 @@ class TestFiling:
 
         assert response.json()["status"] == "holding"
 
-
     async def test_a_claim_on_a_customer_with_another_name_or_uscc_is_422_and_stores_nothing(self, client, customer_id):
         by_id = {"unit": "XM02", "customer_id": customer_id, "evidence": "visit"}
 

@@ -264,11 +264,13 @@ class TestRejectionsEchoNoInput:
 
     @pytest.mark.parametrize(
         "written",
-        ["3F2504E0-4F89-11D3-9A0C-0305E82C3301", "3f2504e0-4f89-11d3-9A0C-0305e82c3301", "3f2504e04f8911d39a0c0305e82c3301"],
+        [
+            "3F2504E0-4F89-11D3-9A0C-0305E82C3301",
+            "3f2504e0-4f89-11d3-9A0C-0305e82c3301",
+            "3f2504e04f8911d39a0c0305e82c3301",
+        ],
     )
-    async def test_a_customer_id_written_unlike_the_registry_writes_it_is_rejected_with_its_form(
-        self, client, written
-    ):
+    async def test_a_customer_id_written_unlike_the_registry_writes_it_is_rejected_with_its_form(self, client, written):
         response = await post(client, billing("B-1", account_no=None, customer_id=written))
 
         [rejection] = response.json()["rejected"]

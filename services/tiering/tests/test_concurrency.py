@@ -250,7 +250,9 @@ async def _charge_in_ledger(app, bus) -> None:
 async def test_a_correction_accepted_but_not_yet_in_the_ledger_counts_against_the_next_one(app, bus):
     await _charge_in_ledger(app, bus)
     first = intake_of(named("B-1-a", -60_000, corrects_billing_id="B-1"))
-    second = intake_of(named("B-1-b", -50_000, corrects_billing_id="B-1"), named("B-1-c", -40_000, corrects_billing_id="B-1"))
+    second = intake_of(
+        named("B-1-b", -50_000, corrects_billing_id="B-1"), named("B-1-c", -40_000, corrects_billing_id="B-1")
+    )
     for step in (first, second):
         async with app.state.runtime.sessions() as session, session.begin():
             await step(session, app.state.runtime, app.state.policy)

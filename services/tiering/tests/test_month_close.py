@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from kam_shared.events.catalog import RevenueUpdated, TierChanged
 from kam_tiering.close.runner import MonthCloser
 from kam_tiering.tier.repository import states_for
@@ -310,8 +312,10 @@ class TestTheMonthsResource:
         assert response.json()["status"] == 409
         assert (await client.post("/v1/months/2026-13/close")).status_code == 422
 
-    async def test_a_month_before_the_ledger_years_is_refused_naming_the_month(self, client):
-        response = await client.post("/v1/months/1999-12/close")
+    @pytest.mark.parametrize("month", ["1999-12", "2101-01", "9999-12"])
+    async def test_a_month_outside_the_ledger_years_is_refused_naming_the_month(self, client, month):
+        response = await client.post(f"/v1/months/{month}/close")
 
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "month"
+        assert response.json()["errors"][0]["reason"] == "the ledger keeps the months 2000-01 to 2100-12"

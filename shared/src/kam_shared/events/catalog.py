@@ -208,9 +208,7 @@ class ManagerAssigned(Event):
 MAX_AMOUNT_MINOR = 10**14
 MAX_ITEMS = 10**9
 # The partner's own id: printable (any script), never a control character.
-BillingId = Annotated[
-    str, StringConstraints(strict=True, min_length=1, max_length=128, pattern=NO_CONTROL_CHARACTERS)
-]
+BillingId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=128, pattern=NO_CONTROL_CHARACTERS)]
 
 
 class BillingPosted(Event):

@@ -43,7 +43,6 @@ class BillingEventIn(BillingPosted):
         },
     )
 
-
     @field_validator("customer_id")
     @classmethod
     def _as_issued(cls, value: str | None) -> str | None:

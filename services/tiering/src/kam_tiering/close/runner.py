@@ -14,7 +14,7 @@ from datetime import timedelta
 from kam_shared.clock import BUSINESS_TZ, Clock, add_months, business_today, month_key
 from kam_shared.db import transaction
 from kam_shared.errors import Conflict, InvalidInput
-from kam_shared.events.catalog import FIRST_BUSINESS_YEAR
+from kam_shared.events.catalog import FIRST_BUSINESS_YEAR, LAST_BUSINESS_YEAR
 from kam_shared.messaging.lease import Lease, LocalLease, PostgresAdvisoryLease
 from kam_shared.runtime import ServiceRuntime
 from kam_tiering.close import repository
@@ -25,6 +25,7 @@ from kam_tiering.tier.policy import Policy
 log = logging.getLogger(__name__)
 
 FIRST_MONTH = f"{FIRST_BUSINESS_YEAR:04d}-01"
+LAST_MONTH = f"{LAST_BUSINESS_YEAR:04d}-12"
 
 
 class CloseRunning(Conflict):
@@ -62,8 +63,8 @@ class MonthCloser:
         return LocalLease()
 
     def check_ended(self, month: str) -> None:
-        if month < FIRST_MONTH:
-            raise InvalidInput(f"the ledger keeps months from {FIRST_MONTH}", field="month")
+        if not FIRST_MONTH <= month <= LAST_MONTH:
+            raise InvalidInput(f"the ledger keeps the months {FIRST_MONTH} to {LAST_MONTH}", field="month")
         current = month_key(business_today(self.clock))
         if month >= current:
             raise MonthNotEnded(f"{month} has not ended yet in Asia/Shanghai (it is {current})", field="month")
