@@ -103,6 +103,9 @@ class TestTierReport:
             assert row["currency"] == body["currency"] and row["as_of"] == body["as_of"]
         assert int(rows[-1]["customers"]) == body["totals"]["customers"]
         assert int(rows[-1]["revenue_12m_minor"]) == body["totals"]["revenue_12m_minor"]
+        # Every share is written alike, with four decimals: 1.0000, never 1 in one row and 1.0 in another.
+        assert all(len(row["share_of_revenue"].split(".")[1]) == 4 for row in rows), rows
+        assert rows[-1]["share_of_revenue"] == "1.0000"
 
     async def test_revenue_in_two_currencies_is_refused_rather_than_summed(self, client, bus):
         await bus.publish(

@@ -47,11 +47,17 @@ def to_csv(report: TierReport) -> str:
     as_of = report.as_of.isoformat() if report.as_of else ""
     currency = report.currency or ""
     for line in report.tiers:
-        writer.writerow((line.tier, line.customers, line.revenue_12m_minor, currency, line.share_of_revenue, as_of))
+        share = _written(line.share_of_revenue)
+        writer.writerow((line.tier, line.customers, line.revenue_12m_minor, currency, share, as_of))
     totals = report.totals
-    share = 1.0 if totals.revenue_12m_minor else 0.0
+    share = _written(1.0 if totals.revenue_12m_minor else 0.0)
     writer.writerow(("total", totals.customers, totals.revenue_12m_minor, currency, share, as_of))
     return out.getvalue()
+
+
+def _written(share: float) -> str:
+    """A share as every row of the CSV writes it: four decimal places (0.7500, 1.0000)."""
+    return f"{share:.4f}"
 
 
 def _share(part: int, whole: int) -> float:
