@@ -152,3 +152,13 @@ class TestReading:
         assert seen == [f"C-{i}" for i in range(5)]
         champions = (await client.get("/v1/rfm", params={"segment": "champion"})).json()
         assert (champions["month"], champions["items"]) == ("2026-10", [])
+
+
+async def test_a_segment_the_policy_does_not_name_is_a_422_listing_those_it_does(client):
+    response = await client.get("/v1/rfm", params={"segment": "bogus"})
+
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["field"] == "segment"
+    assert "champion" in error["reason"] and "needs_attention" in error["reason"]
+    assert (await client.get("/v1/rfm", params={"segment": "at_risk"})).status_code == 200

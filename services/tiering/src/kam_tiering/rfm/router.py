@@ -2,10 +2,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from kam_shared.errors import error_responses
+from kam_shared.errors import InvalidInput, error_responses
 from kam_shared.http import SessionDep
 from kam_tiering.anomaly.router import MONTH_PATTERN, NO_CONTROL_CHARACTERS
+from kam_tiering.deps import PolicyDep
 from kam_tiering.rfm import reading
+from kam_tiering.rfm.policy import rfm_policy
 from kam_tiering.rfm.schemas import RfmPage, RfmRead
 
 router = APIRouter(tags=["rfm"])
@@ -32,6 +34,12 @@ async def list_rfm(
     segment: Annotated[str | None, Query(min_length=1, max_length=50, pattern=NO_CONTROL_CHARACTERS)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
+    *,
+    policy: PolicyDep,
 ) -> RfmPage:
-    """Scored customers of a month by customer id, optionally of one segment (champion, loyal, at_risk, ...)."""
+    """Scored customers of a month by customer id, optionally of one segment of the policy in force (champion,
+    loyal, at_risk, ...); a segment the policy does not name is a 422 listing those it does."""
+    names = [rule.name for rule in rfm_policy(policy).segments]
+    if segment is not None and segment not in names:
+        raise InvalidInput(f"segment is one of {', '.join(names)}", field="segment")
     return await reading.list_scores(session, month=month, segment=segment, cursor=cursor, limit=limit)
