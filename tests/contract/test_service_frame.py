@@ -1,5 +1,6 @@
 """What every service answers alike: health, readiness, metrics, API documentation, authentication, body limits."""
 
+import asyncio
 import importlib
 
 import httpx
@@ -98,3 +99,26 @@ async def test_malformed_json_is_a_422_that_says_where(service_taking_bodies):
     assert response.headers["content-type"] == "application/problem+json"
     assert problem["status"] == 422 and problem["type"] == "urn:kam:problem:invalid-input"
     assert "JSON" in problem["errors"][0]["reason"]
+
+
+async def test_a_body_that_stops_arriving_is_a_408_not_a_request_held_for_good(database_url):
+    package, settings_name, _, post_route = SERVICES["tiering"]
+    settings_class = getattr(importlib.import_module(f"{package}.config"), settings_name)
+    create_app = importlib.import_module(f"{package}.main").create_app
+    settings = settings_class(
+        database_url=await database_url("tiering"), admin_api_key=TEST_API_KEY, body_read_timeout_s=0.3
+    )
+
+    async def stalls():
+        yield b'{"events": ['
+        await asyncio.sleep(30)
+        yield b"]}"
+
+    async with running(create_app(settings), TEST_API_KEY) as client:
+        response = await asyncio.wait_for(
+            client.post(post_route, content=stalls(), headers={"content-type": "application/json"}), 10
+        )
+
+    assert response.status_code == 408, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:kam:problem:request-timeout"

@@ -19,6 +19,7 @@ _PLAIN_NAMES = {
     "data_dir": "KAM_DATA_DIR",
     "log_level": "KAM_LOG_LEVEL",
     "cors_origins": "KAM_CORS_ORIGINS",
+    "body_read_timeout_s": "KAM_BODY_READ_TIMEOUT_S",
 }
 
 
@@ -50,6 +51,9 @@ class ServiceSettings(BaseSettings):
         description="origins whose browser pages may call the API, comma-separated (`*` for any); none: CORS off",
     )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # A client that announced a body and stops sending it holds a connection: after this long between two
+    # parts of the body the request ends with a 408.
+    body_read_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     # Overflow connections are closed as soon as they are returned, so under steady load they are opened again
     # and again (TLS negotiation, statement cache lost): size the pool for the load, overflow for bursts only.
     db_pool_size: int = Field(default=20, ge=1, description="PostgreSQL connections kept open per process")

@@ -216,6 +216,7 @@ _STATUS_SLUGS = {
     404: "not-found",
     405: "method-not-allowed",
     406: "not-acceptable",
+    408: "request-timeout",
     409: "conflict",
     412: "precondition-failed",
     413: "content-too-large",

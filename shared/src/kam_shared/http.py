@@ -130,7 +130,9 @@ def create_service_app(
     admin_key = settings.admin_api_key
     app.state.api_keys = ApiKeyStore(admin_key.get_secret_value() if admin_key else None)
     # add_middleware wraps what is there: the last added runs first. Metrics see every answer, HEAD included.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, read_timeout_s=settings.body_read_timeout_s
+    )
     add_cors(app, settings.cors_origins)
     app.add_middleware(HeadMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, routes=lambda: app.routes)

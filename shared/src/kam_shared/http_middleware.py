@@ -1,5 +1,6 @@
 """ASGI middleware of the HTTP frame: body limits, HEAD wherever GET is, per-route metrics."""
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,11 +12,13 @@ from kam_shared.observability import Metrics
 
 
 class BodyLimitMiddleware:
-    """413 for bodies over the limit, whether announced by Content-Length or streamed without one."""
+    """413 for bodies over the limit, whether announced by Content-Length or streamed without one; 408 for a body
+    that stops arriving (a Content-Length longer than what is sent would otherwise hold the request for good)."""
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(self, app: Any, max_bytes: int, read_timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout_s = read_timeout_s
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
@@ -28,7 +31,11 @@ class BodyLimitMiddleware:
         messages = []
         size = 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.read_timeout_s)
+            except TimeoutError:
+                await self._timed_out(scope, receive, send)
+                return
             messages.append(message)
             if message["type"] != "http.request":
                 break
@@ -47,6 +54,15 @@ class BodyLimitMiddleware:
                 return await receive()
 
         await self.app(scope, replay_receive, send)
+
+    async def _timed_out(self, scope: dict, receive: Any, send: Any) -> None:
+        response = problem_response(
+            408,
+            f"the request body stopped arriving for {self.read_timeout_s:g} s",
+            slug="request-timeout",
+            headers={"Connection": "close"},
+        )
+        await response(scope, receive, send)
 
     async def _too_large(self, scope: dict, receive: Any, send: Any) -> None:
         response = problem_response(

@@ -1,6 +1,6 @@
 """The API documents of the frame: what every route can answer, and the documentation pages, served offline.
 
-The frame adds to each operation the statuses it returns itself, whatever the route does: 401 on /v1, 413 and 415
+The frame adds to each operation the statuses it returns itself, whatever the route does: 401 on /v1, 408, 413, 415
 where a body is taken, 422 in the problem shape (FastAPI's own 422 schema is not what the frame sends)."""
 
 import json
@@ -99,7 +99,7 @@ def complete(document: dict[str, Any], *, api_prefix: str = "/v1") -> dict[str, 
                 operation["security"] = [{SECURITY_SCHEME: []}]
                 statuses.append(401)
             if method in _METHODS_WITH_BODIES and "requestBody" in operation:
-                statuses += [413, 415]
+                statuses += [408, 413, 415]
             if "422" in responses:
                 # FastAPI documents its own validation-error shape; the frame answers with a problem.
                 del responses["422"]
