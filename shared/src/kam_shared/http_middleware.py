@@ -56,22 +56,18 @@ class BodyLimitMiddleware:
         await self.app(scope, replay_receive, send)
 
     async def _timed_out(self, scope: dict, receive: Any, send: Any) -> None:
-        response = problem_response(
-            408,
-            f"the request body stopped arriving for {self.read_timeout_s:g} s",
-            slug="request-timeout",
-            headers={"Connection": "close"},
-        )
-        await response(scope, receive, send)
+        detail = f"the request body stopped arriving for {self.read_timeout_s:g} s"
+        await _refuse(408, detail, "request-timeout", scope, receive, send)
 
     async def _too_large(self, scope: dict, receive: Any, send: Any) -> None:
-        response = problem_response(
-            413,
-            f"request body exceeds {self.max_bytes} bytes",
-            slug="content-too-large",
-            headers={"Connection": "close"},
-        )
-        await response(scope, receive, send)
+        detail = f"request body exceeds {self.max_bytes} bytes"
+        await _refuse(413, detail, "content-too-large", scope, receive, send)
+
+
+async def _refuse(status: int, detail: str, slug: str, scope: dict, receive: Any, send: Any) -> None:
+    """Answers a request whose body is not read to its end, and closes the connection: the rest may still come."""
+    response = problem_response(status, detail, slug=slug, headers={"Connection": "close"})
+    await response(scope, receive, send)
 
 
 class HeadMiddleware:
