@@ -70,11 +70,10 @@ def operations(document: dict):
 async def test_every_v1_operation_documents_what_the_frame_answers_in_the_problem_shape(service):
     document = (await service.get("/openapi.json")).json()
     problem = {"$ref": "#/components/schemas/Problem"}
-    assert document["components"]["securitySchemes"]["ApiKey"] == {
-        "type": "apiKey",
-        "in": "header",
-        "name": "X-API-Key",
-        "description": "API key issued to a partner or tool; every /v1 route needs one",
+    schemes = document["components"]["securitySchemes"]
+    assert {name: {k: v for k, v in scheme.items() if k != "description"} for name, scheme in schemes.items()} == {
+        "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+        "Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
     }
     assert set(document["components"]["schemas"]["Problem"]["required"]) == {"type", "title", "status"}
     assert "HTTPValidationError" not in document["components"]["schemas"]
@@ -82,8 +81,8 @@ async def test_every_v1_operation_documents_what_the_frame_answers_in_the_proble
     assert v1
     for path, method, operation in v1:
         responses = operation["responses"]
-        assert operation["security"] == [{"ApiKey": []}], (method, path)
-        expected = {"401"} | ({"413", "415"} if "requestBody" in operation else set())
+        assert operation["security"] == [{"ApiKey": []}, {"Bearer": []}], (method, path)
+        expected = {"401", "403", "429"} | ({"413", "415"} if "requestBody" in operation else set())
         assert expected <= set(responses), (method, path, sorted(responses))
         for status, response in responses.items():
             if status.startswith(("4", "5")):

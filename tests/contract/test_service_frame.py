@@ -71,7 +71,7 @@ async def test_every_v1_route_refuses_a_request_without_a_valid_key(service, key
     async with httpx.AsyncClient(transport=client._transport, base_url="http://test", headers=headers) as anonymous:
         response = await anonymous.get(get_route.format(customer_id="c-1"))
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == "ApiKey"
+    assert response.headers["WWW-Authenticate"] == 'ApiKey, Bearer realm="kam"'
 
 
 async def test_a_body_over_the_limit_is_refused_with_413_whether_announced_or_streamed(service_taking_bodies):

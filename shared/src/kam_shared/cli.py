@@ -1,8 +1,9 @@
-"""The command line every service shares: serve on a port, or apply migrations and exit."""
+"""The command line every service shares: serve on a port, apply migrations and exit, or manage API keys."""
 
 import argparse
 import asyncio
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 
 from fastapi import FastAPI
 
@@ -15,12 +16,21 @@ def serve(
     description: str,
     settings_class: type[ServiceSettings],
     create_app: Callable[[ServiceSettings], FastAPI],
+    argv: Sequence[str] | None = None,
 ) -> None:
-    parser = argparse.ArgumentParser(description=description)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["keys"]:
+        from kam_shared.security.cli import keys_parser, run_keys
+
+        keys_args = keys_parser(sys.argv[0].rsplit("/", 1)[-1]).parse_args(argv[1:])
+        settings = settings_class()
+        configure_logging(settings.log_level, repeat_interval=settings.log_repeat_interval_s)
+        sys.exit(run_keys(create_app(settings), keys_args))
+    parser = argparse.ArgumentParser(description=description, epilog="keys create|list|revoke: manage API keys")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=None, help="default: the service's own port setting")
     parser.add_argument("--migrate-only", action="store_true", help="upgrade the database schema to head and exit")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     settings = settings_class()
     configure_logging(settings.log_level, repeat_interval=settings.log_repeat_interval_s)
     app = create_app(settings)

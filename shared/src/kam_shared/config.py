@@ -20,6 +20,12 @@ _PLAIN_NAMES = {
     "log_level": "KAM_LOG_LEVEL",
     "cors_origins": "KAM_CORS_ORIGINS",
     "body_read_timeout_s": "KAM_BODY_READ_TIMEOUT_S",
+    "jwt_secret": "KAM_JWT_SECRET",
+    "jwt_jwks_url": "KAM_JWT_JWKS_URL",
+    "jwt_issuer": "KAM_JWT_ISSUER",
+    "jwt_audience": "KAM_JWT_AUDIENCE",
+    "rate_limit_per_s": "KAM_RATE_LIMIT_PER_S",
+    "rate_limit_burst": "KAM_RATE_LIMIT_BURST",
 }
 
 
@@ -42,7 +48,23 @@ class ServiceSettings(BaseSettings):
         default=False,
         description="idempotent producer: per-partition order survives retries; needs a broker with InitProducerId",
     )
-    admin_api_key: SecretStr | None = None
+    admin_api_key: SecretStr | None = Field(
+        default=None, description="the bootstrap key: every scope, not rate limited; issue named keys with it"
+    )
+    api_key_cache_s: float = Field(
+        default=10,
+        ge=0,
+        le=3600,
+        description="how long a replica trusts a key it looked up (revocations wait that long)",
+    )
+    jwt_secret: SecretStr | None = Field(default=None, description="HS256 secret of frontends' bearer tokens")
+    jwt_jwks_url: str | None = Field(default=None, description="JWKS of the token issuer (RS256/ES256)")
+    jwt_issuer: str = Field(default="kam-suite", min_length=1, description="the `iss` a bearer token must carry")
+    jwt_audience: str = Field(default="kam-suite", min_length=1, description="the `aud` a bearer token must carry")
+    rate_limit_per_s: float = Field(
+        default=100, ge=0, description="requests a second per caller, on average (0: no limit); 429 beyond"
+    )
+    rate_limit_burst: float = Field(default=200, ge=1, description="requests a caller may make at once")
     data_dir: Path = Path("data")
     log_level: str = "INFO"
     migrate_on_start: bool = True

@@ -12,12 +12,20 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kam_shared.auth import ApiKeyStore, current_principal
+from kam_shared.auth import Security, current_principal, declared_scopes
 from kam_shared.errors import UnsupportedMediaType, install_error_handlers
-from kam_shared.http_middleware import BodyLimitMiddleware, HeadMiddleware, MetricsMiddleware
+from kam_shared.http_middleware import BodyLimitMiddleware, HeadMiddleware, MetricsMiddleware, RouteTemplates
 from kam_shared.openapi import install_docs, install_openapi
 from kam_shared.reads import Reads
 from kam_shared.runtime import ServiceRuntime
+from kam_shared.security.audit import AuditLog
+from kam_shared.security.idempotency import IdempotencyMiddleware, IdempotencyStore
+from kam_shared.security.keys import KeyStore
+from kam_shared.security.limits import RateLimiter
+from kam_shared.security.router import router as admin_router
+from kam_shared.security.tokens import TokenVerifier
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 # Dependencies are `async def`: FastAPI runs a plain `def` one in the thread pool, a hop on every request.
@@ -31,6 +39,11 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with runtime.sessions() as session:
         async with session.begin():
             yield session
+            if request.method not in _SAFE_METHODS:
+                # The change and its audit entry commit together.
+                principal = getattr(request.state, "principal", None)
+                await request.app.state.security.audit.record_change(session, request, principal)
+                request.state.audited = True
         runtime.relay.wake()
 
 
@@ -127,9 +140,12 @@ def create_service_app(
     install_error_handlers(app)
     install_openapi(app)
     install_docs(app)
-    admin_key = settings.admin_api_key
-    app.state.api_keys = ApiKeyStore(admin_key.get_secret_value() if admin_key else None)
+    app.state.security = _security(runtime)
+    app.state.route_templates = RouteTemplates(lambda: app.routes)
+    app.state.idempotency = IdempotencyStore(runtime.engine, runtime.definition.security, runtime.clock)
     # add_middleware wraps what is there: the last added runs first. Metrics see every answer, HEAD included.
+    # Idempotency runs inside the body limit, so it only ever reads a body the limit let through.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, read_timeout_s=settings.body_read_timeout_s
     )
@@ -137,9 +153,47 @@ def create_service_app(
     app.add_middleware(HeadMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, routes=lambda: app.routes)
     app.include_router(health_router)
-    for router in routers:
+    for router in [*routers, admin_router]:
         app.include_router(router, prefix="/v1", dependencies=[Depends(current_principal), Depends(require_json_body)])
+    _check_every_route_declares_scopes(app)
     return app
+
+
+def _security(runtime: ServiceRuntime) -> Security:
+    settings = runtime.settings
+    tables = runtime.definition.security
+    if tables is None:
+        raise ValueError(f"{runtime.name}: the service definition names no security tables (define_security_tables)")
+    bootstrap = settings.admin_api_key
+    secret = settings.jwt_secret
+    return Security(
+        keys=KeyStore(
+            runtime.engine,
+            tables,
+            bootstrap_key=bootstrap.get_secret_value() if bootstrap else None,
+            cache_s=settings.api_key_cache_s,
+        ),
+        tokens=TokenVerifier(
+            secret=secret.get_secret_value() if secret else None,
+            jwks_url=settings.jwt_jwks_url,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        ),
+        limiter=RateLimiter(rate=settings.rate_limit_per_s, burst=settings.rate_limit_burst),
+        audit=AuditLog(runtime.engine, tables, runtime.clock),
+    )
+
+
+def _check_every_route_declares_scopes(app: FastAPI) -> None:
+    """No /v1 route is served without saying which scopes it needs (an oversight would open it to every key)."""
+    from fastapi.routing import iter_route_contexts
+
+    for context in iter_route_contexts(app.routes):
+        path = context.path_format
+        if not isinstance(path, str) or not path.startswith("/v1/"):
+            continue
+        if not any(declared_scopes(dependency.dependency) for dependency in getattr(context, "dependencies", ())):
+            raise RuntimeError(f"route {path} declares no scopes: give its router dependencies=[requires(...)]")
 
 
 def add_cors(app: FastAPI, origins: Sequence[str]) -> None:

@@ -1,7 +1,8 @@
 """The API documents of the frame: what every route can answer, and the documentation pages, served offline.
 
-The frame adds to each operation the statuses it returns itself, whatever the route does: 401 on /v1, 408, 413, 415
-where a body is taken, 422 in the problem shape (FastAPI's own 422 schema is not what the frame sends)."""
+The frame adds to each operation the statuses it returns itself, whatever the route does: 401, 403 and 429 on
+/v1, 408, 413, 415 where a body is taken, 409 and 422 for an Idempotency-Key on a POST, 422 in the problem shape
+(FastAPI's own 422 schema is not what the frame sends)."""
 
 import json
 from pathlib import Path
@@ -21,6 +22,7 @@ DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 DOCS_ASSETS_URL = "/docs-assets"
 
 SECURITY_SCHEME = "ApiKey"
+BEARER_SCHEME = "Bearer"
 _METHODS_WITH_BODIES = ("post", "put", "patch")
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -76,6 +78,16 @@ def install_openapi(app: FastAPI, *, api_prefix: str = "/v1") -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "a retry with the same key and body gets the first answer again (header `Idempotent-Replayed`);"
+    " the same key with another body is a 422, while the first request runs a 409 with `Retry-After`",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$"},
+}
+
+
 def complete(document: dict[str, Any], *, api_prefix: str = "/v1") -> dict[str, Any]:
     """Adds what the frame answers to every operation, the problem schema and the API-key scheme."""
     components = document.setdefault("components", {})
@@ -86,8 +98,15 @@ def complete(document: dict[str, Any], *, api_prefix: str = "/v1") -> dict[str, 
             "type": "apiKey",
             "in": "header",
             "name": "X-API-Key",
-            "description": "API key issued to a partner or tool; every /v1 route needs one",
-        }
+            "description": "API key issued to a partner or tool (or the bootstrap key); every /v1 route needs one"
+            " of the two schemes",
+        },
+        BEARER_SCHEME: {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "JWT of a frontend user: `sub`, `exp`, `iss` and `aud` required; `roles` and `org_unit`",
+        },
     }
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
@@ -96,10 +115,13 @@ def complete(document: dict[str, Any], *, api_prefix: str = "/v1") -> dict[str, 
             responses = operation["responses"]
             statuses: list[int] = []
             if path.startswith(api_prefix + "/"):
-                operation["security"] = [{SECURITY_SCHEME: []}]
-                statuses.append(401)
+                operation["security"] = [{SECURITY_SCHEME: []}, {BEARER_SCHEME: []}]
+                statuses += [401, 403, 429]
             if method in _METHODS_WITH_BODIES and "requestBody" in operation:
                 statuses += [408, 413, 415]
+            if method == "post" and path.startswith(api_prefix + "/"):
+                operation.setdefault("parameters", []).append(dict(_IDEMPOTENCY_KEY))
+                statuses += [409, 422]
             if "422" in responses:
                 # FastAPI documents its own validation-error shape; the frame answers with a problem.
                 del responses["422"]

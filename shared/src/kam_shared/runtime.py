@@ -22,6 +22,7 @@ from kam_shared.messaging.transport import Transport
 from kam_shared.migrations import upgrade_to_head
 from kam_shared.observability import Metrics
 from kam_shared.reads import reads_for
+from kam_shared.security.tables import SecurityTables
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class ServiceDefinition:
     metadata: MetaData
     tables: MessagingTables
     migrations_dir: Path
+    security: SecurityTables | None = None
     subscriptions: Sequence[Subscription] = field(default_factory=tuple)
 
 

@@ -14,7 +14,7 @@ from kam_registry.group.router import router as group_router
 from kam_registry.manager.router import router as manager_router
 from kam_registry.messaging.subscriptions import SUBSCRIPTIONS
 from kam_registry.staff.router import router as staff_router
-from kam_registry.tables import messaging, metadata
+from kam_registry.tables import messaging, metadata, security
 from kam_shared.cli import serve
 from kam_shared.clock import Clock
 from kam_shared.http import create_service_app
@@ -27,6 +27,7 @@ DEFINITION = ServiceDefinition(
     name=NAME,
     metadata=metadata,
     tables=messaging,
+    security=security,
     migrations_dir=Path(__file__).parent / "migrations",
     subscriptions=SUBSCRIPTIONS,
 )

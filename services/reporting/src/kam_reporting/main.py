@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from kam_reporting.config import ReportingSettings
 from kam_reporting.dashboard.router import router as dashboard_router
 from kam_reporting.messaging.subscriptions import SUBSCRIPTIONS
-from kam_reporting.tables import messaging, metadata
+from kam_reporting.tables import messaging, metadata, security
 from kam_reporting.tier_report.router import router as tier_report_router
 from kam_shared.cli import serve
 from kam_shared.clock import Clock
@@ -21,6 +21,7 @@ DEFINITION = ServiceDefinition(
     name=NAME,
     metadata=metadata,
     tables=messaging,
+    security=security,
     migrations_dir=Path(__file__).parent / "migrations",
     subscriptions=SUBSCRIPTIONS,
 )

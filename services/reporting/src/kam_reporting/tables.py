@@ -2,6 +2,7 @@ from sqlmodel import SQLModel
 
 from kam_shared.db import new_registry
 from kam_shared.messaging.tables import define_messaging_tables
+from kam_shared.security.tables import define_security_tables
 
 
 class ReportingModel(SQLModel, registry=new_registry()):
@@ -10,3 +11,4 @@ class ReportingModel(SQLModel, registry=new_registry()):
 
 metadata = ReportingModel.metadata
 messaging = define_messaging_tables(metadata)
+security = define_security_tables(metadata)

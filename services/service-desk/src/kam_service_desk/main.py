@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from kam_service_desk.config import ServiceDeskSettings
 from kam_service_desk.customer.router import router as customer_router
 from kam_service_desk.messaging.subscriptions import SUBSCRIPTION
-from kam_service_desk.tables import messaging, metadata
+from kam_service_desk.tables import messaging, metadata, security
 from kam_service_desk.ticket.router import router as ticket_router
 from kam_shared.cli import serve
 from kam_shared.clock import Clock
@@ -21,6 +21,7 @@ DEFINITION = ServiceDefinition(
     name=NAME,
     metadata=metadata,
     tables=messaging,
+    security=security,
     migrations_dir=Path(__file__).parent / "migrations",
     subscriptions=(SUBSCRIPTION,),
 )

@@ -18,7 +18,7 @@ from kam_tiering.config import TieringSettings
 from kam_tiering.messaging.subscriptions import subscriptions
 from kam_tiering.override.router import router as override_router
 from kam_tiering.rfm.router import router as rfm_router
-from kam_tiering.tables import messaging, metadata
+from kam_tiering.tables import messaging, metadata, security
 from kam_tiering.tier.policy import load_shipped
 from kam_tiering.tier.router import router as tier_router
 
@@ -32,7 +32,12 @@ def create_app(
     settings = settings or TieringSettings()
     policy = load_shipped(settings.policy)
     definition = ServiceDefinition(
-        name=NAME, metadata=metadata, tables=messaging, migrations_dir=MIGRATIONS, subscriptions=subscriptions(policy)
+        name=NAME,
+        metadata=metadata,
+        tables=messaging,
+        security=security,
+        migrations_dir=MIGRATIONS,
+        subscriptions=subscriptions(policy),
     )
     runtime = ServiceRuntime(definition, settings, transport=transport, clock=clock)
     app = create_service_app(

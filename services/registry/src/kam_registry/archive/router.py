@@ -14,11 +14,12 @@ from kam_registry.archive.schemas import (
 )
 from kam_registry.customer.listing import DEFAULT_PAGE, MAX_PAGE
 from kam_registry.customer.router import CustomerId
+from kam_shared.auth import requires
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
-router = APIRouter(tags=["archives"])
+router = APIRouter(tags=["archives"], dependencies=[requires("customers:read", "customers:write")])
 ARCHIVE = "/customers/{customer_id}/archive"
 
 

@@ -11,11 +11,18 @@ from kam_registry.billing_account.schemas import (
     MoveOut,
 )
 from kam_registry.customer.router import CustomerId
+from kam_shared.auth import requires
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 
-router = APIRouter(prefix="/customers/{customer_id}/billing-accounts", tags=["billing accounts"])
-accounts_router = APIRouter(prefix="/billing-accounts", tags=["billing accounts"])
+router = APIRouter(
+    prefix="/customers/{customer_id}/billing-accounts",
+    tags=["billing accounts"],
+    dependencies=[requires("customers:read", "customers:write")],
+)
+accounts_router = APIRouter(
+    prefix="/billing-accounts", tags=["billing accounts"], dependencies=[requires("customers:read", "customers:write")]
+)
 
 AccountNoPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z._:/-]*$")]
 

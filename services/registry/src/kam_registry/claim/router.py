@@ -6,11 +6,14 @@ from fastapi.responses import JSONResponse
 from kam_registry.claim import service
 from kam_registry.claim.schemas import ClaimCreate, ClaimPage, ClaimRead, ClaimStatus, Ruling
 from kam_registry.customer.listing import DEFAULT_PAGE, MAX_PAGE
+from kam_shared.auth import requires
 from kam_shared.errors import error_responses, problem_response
 from kam_shared.http import RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
-router = APIRouter(prefix="/claims", tags=["development rights"])
+router = APIRouter(
+    prefix="/claims", tags=["development rights"], dependencies=[requires("customers:read", "customers:write")]
+)
 
 ClaimId = Annotated[str, Path(min_length=1, max_length=36, pattern=NO_CONTROL_CHARACTERS)]
 

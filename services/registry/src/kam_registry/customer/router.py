@@ -14,12 +14,15 @@ from kam_registry.customer.schemas import (
 )
 from kam_registry.manager import repository as managers
 from kam_registry.validation import CUSTOMER_ID_MAX
+from kam_shared.auth import requires
 from kam_shared.errors import InvalidInput, error_responses
 from kam_shared.events.catalog import TIERS, Tier
 from kam_shared.http import ReadsDep, ReadSessionDep, RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(
+    prefix="/customers", tags=["customers"], dependencies=[requires("customers:read", "customers:write")]
+)
 
 CustomerId = Annotated[str, Path(min_length=1, max_length=CUSTOMER_ID_MAX, pattern=NO_CONTROL_CHARACTERS)]
 Code = Annotated[str | None, Query(min_length=1, max_length=50, pattern=NO_CONTROL_CHARACTERS)]

@@ -3,10 +3,13 @@ from fastapi import APIRouter
 from kam_registry.customer.router import CustomerId
 from kam_registry.group import service
 from kam_registry.group.schemas import GroupRead, ParentUpdate
+from kam_shared.auth import requires
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 
-router = APIRouter(prefix="/customers/{customer_id}", tags=["groups"])
+router = APIRouter(
+    prefix="/customers/{customer_id}", tags=["groups"], dependencies=[requires("customers:read", "customers:write")]
+)
 
 
 @router.put("/parent", response_model=GroupRead, responses=error_responses(404, 409, 422))

@@ -4,10 +4,11 @@ from kam_registry.customer.router import CustomerId
 from kam_registry.manager import service
 from kam_registry.manager.schemas import ManagedCustomers, ManagersRead, ManagersUpdate
 from kam_registry.staff.router import StaffId
+from kam_shared.auth import requires
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 
-router = APIRouter(tags=["account managers"])
+router = APIRouter(tags=["account managers"], dependencies=[requires("customers:read", "customers:write")])
 
 
 @router.put("/customers/{customer_id}/managers", response_model=ManagersRead, responses=error_responses(404, 422))

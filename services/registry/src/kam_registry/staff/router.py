@@ -5,11 +5,12 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from kam_registry.customer.listing import DEFAULT_PAGE, MAX_PAGE
 from kam_registry.staff import service
 from kam_registry.staff.schemas import StaffCreate, StaffPage, StaffRead
+from kam_shared.auth import requires
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
-router = APIRouter(prefix="/staff", tags=["staff"])
+router = APIRouter(prefix="/staff", tags=["staff"], dependencies=[requires("customers:read", "customers:write")])
 
 StaffId = Annotated[str, Path(min_length=1, max_length=36, pattern=NO_CONTROL_CHARACTERS)]
 

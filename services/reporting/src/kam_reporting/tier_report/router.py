@@ -4,10 +4,11 @@ from fastapi import APIRouter, Query, Response
 
 from kam_reporting.tier_report import service
 from kam_reporting.tier_report.schemas import TierReport
+from kam_shared.auth import requires
 from kam_shared.errors import error_responses
 from kam_shared.http import ReadSessionDep
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[requires("reports:read")])
 
 # Printable, any script: PostgreSQL text cannot hold NUL, and no org unit code holds a control character.
 BRANCH = r"^[^\x00-\x1f\x7f]+$"

@@ -6,11 +6,12 @@ from kam_service_desk.customer.arrival import RegistrationWait
 from kam_service_desk.ticket import service
 from kam_service_desk.ticket.schemas import TicketCreate, TicketPage, TicketRead, TicketStatus
 from kam_service_desk.validation import ID_MAX
+from kam_shared.auth import requires
 from kam_shared.errors import error_responses
 from kam_shared.http import ReadsDep, RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
-router = APIRouter(prefix="/tickets", tags=["tickets"])
+router = APIRouter(prefix="/tickets", tags=["tickets"], dependencies=[requires("tickets:read", "tickets:write")])
 
 TicketId = Annotated[str, Path(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)]
 

@@ -2,13 +2,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from kam_shared.auth import requires
 from kam_shared.errors import error_responses
 from kam_shared.events.catalog import AnomalyKind
 from kam_shared.http import SessionDep
 from kam_tiering.anomaly import reading
 from kam_tiering.anomaly.schemas import AnomalyPage
 
-router = APIRouter(prefix="/anomalies", tags=["anomalies"])
+router = APIRouter(prefix="/anomalies", tags=["anomalies"], dependencies=[requires("reports:read")])
 
 MONTH_PATTERN = r"^(20\d\d|2100)-(0[1-9]|1[0-2])$"
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"

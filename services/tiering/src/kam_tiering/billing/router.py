@@ -2,13 +2,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from kam_shared.auth import requires
 from kam_shared.errors import error_responses
 from kam_shared.http import ReadSessionDep, RuntimeDep, SessionDep
 from kam_tiering.billing import intake, waiting_repository
 from kam_tiering.billing.schemas import BatchResult, BillingBatch, WaitingAccount, WaitingBilling
 from kam_tiering.deps import PolicyDep
 
-router = APIRouter(tags=["billing"])
+router = APIRouter(tags=["billing"], dependencies=[requires(("billing:write", "customers:read"), "billing:write")])
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many groups, largest first")]
 

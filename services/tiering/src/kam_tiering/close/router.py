@@ -2,13 +2,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
+from kam_shared.auth import requires
 from kam_shared.errors import error_responses
 from kam_shared.http import SessionDep
 from kam_tiering.close import repository
 from kam_tiering.close.runner import MonthCloser
 from kam_tiering.close.schemas import MonthCloseRead
 
-router = APIRouter(prefix="/months", tags=["month close"])
+router = APIRouter(prefix="/months", tags=["month close"], dependencies=[requires("reports:read", "admin")])
 
 MonthPath = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 

@@ -2,14 +2,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, status
 
-from kam_shared.auth import CurrentPrincipal
+from kam_shared.auth import CurrentPrincipal, requires
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 from kam_tiering.deps import PolicyDep
 from kam_tiering.override import reading, service
 from kam_tiering.override.schemas import OverrideHistory, OverrideRead, OverrideWrite
 
-router = APIRouter(prefix="/customers/{customer_id}/tier-override", tags=["tier overrides"])
+router = APIRouter(
+    prefix="/customers/{customer_id}/tier-override",
+    tags=["tier overrides"],
+    dependencies=[requires("customers:read", "customers:write")],
+)
 
 CustomerId = Annotated[str, Path(min_length=1, max_length=36, description="the registry's customer id")]
 

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from kam_shared.auth import requires
 from kam_shared.errors import InvalidInput, error_responses
 from kam_shared.http import SessionDep
 from kam_tiering.anomaly.router import MONTH_PATTERN, NO_CONTROL_CHARACTERS
@@ -10,7 +11,7 @@ from kam_tiering.rfm import reading
 from kam_tiering.rfm.policy import rfm_policy
 from kam_tiering.rfm.schemas import RfmPage, RfmRead
 
-router = APIRouter(tags=["rfm"])
+router = APIRouter(tags=["rfm"], dependencies=[requires(("reports:read", "customers:read"))])
 
 Month = Annotated[
     str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM, a closed month; the latest scored by default")

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from kam_shared.auth import requires
 from kam_shared.clock import business_today, month_key
 from kam_shared.errors import error_responses
 from kam_shared.events.catalog import FIRST_BUSINESS_YEAR, LAST_BUSINESS_YEAR
@@ -12,7 +13,7 @@ from kam_tiering.deps import PolicyDep
 from kam_tiering.tier import reading
 from kam_tiering.tier.schemas import TierRead
 
-router = APIRouter(prefix="/customers/{customer_id}", tags=["tiers"])
+router = APIRouter(prefix="/customers/{customer_id}", tags=["tiers"], dependencies=[requires("customers:read")])
 
 CustomerId = Annotated[
     str, Path(min_length=1, max_length=36, pattern=NO_CONTROL_CHARACTERS, description="the registry's customer id")
