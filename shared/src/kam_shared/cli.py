@@ -19,14 +19,23 @@ def serve(
     argv: Sequence[str] | None = None,
 ) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["keys"]:
+    prog = sys.argv[0].rsplit("/", 1)[-1]
+    if argv[:1] in (["keys"], ["outbox"], ["reconcile"]):
+        from kam_shared.messaging.ops_cli import ops_parser, run_ops
         from kam_shared.security.cli import keys_parser, run_keys
 
-        keys_args = keys_parser(sys.argv[0].rsplit("/", 1)[-1]).parse_args(argv[1:])
+        if argv[0] == "keys":
+            command_args, run = keys_parser(prog).parse_args(argv[1:]), run_keys
+        else:
+            command_args, run = ops_parser(prog, argv[0]).parse_args(argv[1:]), run_ops
         settings = settings_class()
         configure_logging(settings.log_level, repeat_interval=settings.log_repeat_interval_s)
-        sys.exit(run_keys(create_app(settings), keys_args))
-    parser = argparse.ArgumentParser(description=description, epilog="keys create|list|revoke: manage API keys")
+        sys.exit(run(create_app(settings), command_args))
+    parser = argparse.ArgumentParser(
+        description=description,
+        epilog="other commands: keys create|list|revoke (API keys), outbox replay --since T, "
+        "reconcile --producer URL (each with --help)",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=None, help="default: the service's own port setting")
     parser.add_argument("--migrate-only", action="store_true", help="upgrade the database schema to head and exit")
