@@ -5,7 +5,7 @@ A proxy of the test stands between tiering and a real Kafka-protocol broker (the
 address, so every connection goes through it) and, for a while, drops every byte the broker sends back."""
 
 import asyncio
-from contextlib import AsyncExitStack, suppress
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 
 import pytest
@@ -20,66 +20,11 @@ from kam_shared.testing import TEST_API_KEY, eventually, outgoing, running
 from kam_tiering.config import TieringSettings
 from kam_tiering.main import create_app as create_tiering
 
+from .conftest import TcpProxy  # noqa: TID252
+
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
-
-
-class AckDroppingProxy:
-    """Forwards TCP both ways; while `dropping`, what the broker sends back is thrown away. Turning it off closes
-    the connections that lost bytes (their Kafka framing is broken), so clients connect again."""
-
-    def __init__(self, upstream_port: int, port: int) -> None:
-        self.upstream_port = upstream_port
-        self.port = port
-        self.dropping = False
-        self.dropped_bytes = 0
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-
-    async def stop(self) -> None:
-        self._close_all()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    def resume(self) -> None:
-        self.dropping = False
-        self._close_all()
-
-    def _close_all(self) -> None:
-        for writer in list(self._writers):
-            writer.close()
-        self._writers.clear()
-
-    async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        try:
-            broker_reader, broker_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-        except OSError:
-            client_writer.close()
-            return
-        self._writers |= {client_writer, broker_writer}
-        await asyncio.gather(
-            self._pipe(client_reader, broker_writer, drops=False),
-            self._pipe(broker_reader, client_writer, drops=True),
-            return_exceptions=True,
-        )
-        for writer in (client_writer, broker_writer):
-            writer.close()
-            self._writers.discard(writer)
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, drops: bool) -> None:
-        with suppress(ConnectionError, OSError):
-            while data := await reader.read(65536):
-                if drops and self.dropping:
-                    self.dropped_bytes += len(data)
-                    continue
-                writer.write(data)
-                await writer.drain()
-        writer.close()
 
 
 def billing(number: int) -> dict:
@@ -111,7 +56,7 @@ async def billing_records_on_the_topic(bootstrap: str) -> list[str]:
 async def test_billing_whose_acknowledgement_was_lost_is_on_the_topic_twice_and_in_the_ledger_once(tansu, database_url):
     proxy_port = free_port()
     broker = tansu(advertised_port=proxy_port)
-    proxy = AckDroppingProxy(broker.port, proxy_port)
+    proxy = TcpProxy(broker.port, proxy_port)
     await proxy.start()
     clock = FixedClock(NOW)
     async with AsyncExitStack() as stack:
