@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from kam_service_desk.config import ServiceDeskSettings
 from kam_service_desk.customer.router import router as customer_router
 from kam_service_desk.messaging.subscriptions import SUBSCRIPTION
+from kam_service_desk.sla import policy
 from kam_service_desk.tables import messaging, metadata
 from kam_service_desk.ticket.router import router as ticket_router
 from kam_shared.cli import serve
@@ -29,7 +30,9 @@ DEFINITION = ServiceDefinition(
 def create_app(
     settings: ServiceDeskSettings | None = None, *, transport: Transport | None = None, clock: Clock | None = None
 ) -> FastAPI:
-    runtime = ServiceRuntime(DEFINITION, settings or ServiceDeskSettings(), transport=transport, clock=clock)
+    settings = settings or ServiceDeskSettings()
+    policy.use(policy.load(calendar_file=settings.calendar_file))
+    runtime = ServiceRuntime(DEFINITION, settings, transport=transport, clock=clock)
     return create_service_app(
         runtime,
         title="KAM Suite service desk",

@@ -101,13 +101,18 @@ async def test_a_promotion_delivered_twice_tightens_once(client, bus, events, st
     assert [entry["kind"] for entry in after["timeline"]] == ["opened", "targets_tightened"]
 
 
-async def test_successive_promotions_tighten_step_by_step(client, bus, events, standard_customer):
+async def test_successive_promotions_tighten_step_by_step_on_the_business_calendar(
+    client, bus, events, standard_customer
+):
     ticket = await open_ticket(client, standard_customer, ticket_type="inquiry")
 
     await bus.deliver(events.tier_changed(standard_customer, old="standard", new="vip", sequence=2))
     await bus.deliver(events.tier_changed(standard_customer, old="vip", new="gold", sequence=3))
 
     after = (await client.get(f"/v1/tickets/{ticket['id']}")).json()
-    received_at = datetime.fromisoformat(RECEIVED)
-    assert due(after) == (received_at + timedelta(hours=2), received_at + timedelta(hours=24))
+    # Received Monday 09:00: Gold's 2 h that morning, its 24 h over Monday, Tuesday and 6 h of Wednesday.
+    assert due(after) == (
+        datetime.fromisoformat("2026-03-02T11:00+08:00"),
+        datetime.fromisoformat("2026-03-04T15:00+08:00"),
+    )
     assert [entry["details"]["after"]["tier"] for entry in after["timeline"][1:]] == ["vip", "gold"]
