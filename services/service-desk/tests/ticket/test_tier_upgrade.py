@@ -5,7 +5,8 @@ from sqlalchemy import update
 
 from kam_service_desk.ticket.models import Ticket
 
-RECEIVED = "2026-03-02T09:00:00+08:00"
+# Half an hour before the tests' clock: no target, not even a Platinum one, has fallen due yet.
+RECEIVED = "2026-03-02T09:30:00+08:00"
 
 
 @pytest.fixture
@@ -110,9 +111,9 @@ async def test_successive_promotions_tighten_step_by_step_on_the_business_calend
     await bus.deliver(events.tier_changed(standard_customer, old="vip", new="gold", sequence=3))
 
     after = (await client.get(f"/v1/tickets/{ticket['id']}")).json()
-    # Received Monday 09:00: Gold's 2 h that morning, its 24 h over Monday, Tuesday and 6 h of Wednesday.
+    # Received Monday 09:30: Gold's 2 h that morning, its 24 h over Monday (8.5 h), Tuesday and 6.5 h of Wednesday.
     assert due(after) == (
-        datetime.fromisoformat("2026-03-02T11:00+08:00"),
-        datetime.fromisoformat("2026-03-04T15:00+08:00"),
+        datetime.fromisoformat("2026-03-02T11:30+08:00"),
+        datetime.fromisoformat("2026-03-04T15:30+08:00"),
     )
     assert [entry["details"]["after"]["tier"] for entry in after["timeline"][1:]] == ["vip", "gold"]

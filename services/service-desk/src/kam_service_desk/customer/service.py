@@ -12,6 +12,7 @@ from kam_service_desk.ticket import service as tickets
 from kam_service_desk.ticket.schemas import TicketType
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import CustomerRegistered, CustomerUpdated, Tier, TierChanged
+from kam_shared.messaging.outbox import Outbox
 
 
 async def record_registration(session: AsyncSession, *, event: CustomerRegistered, clock: Clock) -> bool:
@@ -46,7 +47,7 @@ async def _record_profile(
     return applied
 
 
-async def record_tier_change(session: AsyncSession, *, event: TierChanged, clock: Clock) -> bool:
+async def record_tier_change(session: AsyncSession, *, event: TierChanged, clock: Clock, outbox: Outbox) -> bool:
     """Applies the decision unless a newer one is already stored; returns whether it was applied.
 
     A decision about a customer whose registration has not arrived (the two travel on different topics) is
@@ -60,7 +61,7 @@ async def record_tier_change(session: AsyncSession, *, event: TierChanged, clock
     customer.tier_sequence = event.sequence
     customer.updated_at = clock.now()
     await repository.add(session, customer)
-    await tickets.tighten_open_tickets(session, change=event, clock=clock)
+    await tickets.tighten_open_tickets(session, change=event, clock=clock, outbox=outbox, branch=customer.branch)
     return True
 
 

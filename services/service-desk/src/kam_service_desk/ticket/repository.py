@@ -49,6 +49,24 @@ async def get(session: AsyncSession, ticket_id: str) -> Ticket | None:
     return await session.get(Ticket, ticket_id)
 
 
+async def get_for_update(session: AsyncSession, ticket_id: str) -> Ticket | None:
+    query = select(Ticket).where(Ticket.id == ticket_id).with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def due_for_update(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[Ticket]:
+    """Tickets whose next deadline has come, earliest first, by the index on next_deadline_at; rows another
+    replica or request holds are skipped (they are taken at the next look)."""
+    query = (
+        select(Ticket)
+        .where(Ticket.next_deadline_at <= now)  # type: ignore[operator]
+        .order_by(Ticket.next_deadline_at, Ticket.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.scalars(query)).all()
+
+
 async def timeline(session: AsyncSession, ticket_id: str) -> Sequence[TicketTimelineEntry]:
     query = (
         select(TicketTimelineEntry)

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from kam_service_desk.customer.arrival import RegistrationWait
 from kam_service_desk.ticket import service
-from kam_service_desk.ticket.schemas import TicketCreate, TicketPage, TicketRead, TicketStatus
+from kam_service_desk.ticket.schemas import TicketActionIn, TicketCreate, TicketPage, TicketRead, TicketStatus
 from kam_service_desk.validation import ID_MAX
 from kam_shared.errors import error_responses
 from kam_shared.http import ReadsDep, RuntimeDep, SessionDep
@@ -40,6 +40,23 @@ async def open_ticket(
     )
     response.headers["Location"] = str(request.url_for("get_ticket", ticket_id=ticket.id))
     return ticket
+
+
+@router.post(
+    "/{ticket_id}/actions",
+    response_model=TicketRead,
+    responses=error_responses(404, 409, 422),
+    description="One step of the ticket's handling: acknowledge (meets the first response), assign (`staff_id`), "
+    "escalate (one level up), pause and resume (the resolution clock stops while waiting on the customer), "
+    "resolve, close, reopen (one level up, a fresh resolution target), comment (`note`). An action the ticket's "
+    "status does not allow is a 409 `invalid-transition` naming the statuses it applies to.",
+)
+async def act_on_ticket(
+    ticket_id: TicketId, action_in: TicketActionIn, session: SessionDep, runtime: RuntimeDep
+) -> TicketRead:
+    return await service.act(
+        session, ticket_id=ticket_id, action_in=action_in, outbox=runtime.outbox, clock=runtime.clock
+    )
 
 
 @router.get("/{ticket_id}", response_model=TicketRead, responses=error_responses(404, 422))
