@@ -1,4 +1,5 @@
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import get_args
 
@@ -86,6 +87,25 @@ class TicketActionIn(RequestBody):
         if self.action == TicketAction.COMMENT and self.note is None:
             raise ValueError("comment needs a note")
         return self
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilters:
+    """What a ticket listing is narrowed to; None leaves a filter out."""
+
+    customer_id: str | None = None
+    status: TicketStatus | None = None
+    level: int | None = None
+    type: TicketType | None = None
+    channel: Channel | None = None
+    breached: bool | None = None
+    due_before: datetime | None = None
+
+    def as_parameters(self) -> dict[str, object]:
+        values = {name: getattr(self, name) for name in self.__slots__}
+        if self.due_before is not None:
+            values["due_before"] = self.due_before.astimezone(UTC)
+        return values
 
 
 class TimelineEntryRead(BaseModel):

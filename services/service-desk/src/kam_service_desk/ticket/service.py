@@ -17,6 +17,7 @@ from kam_service_desk.ticket.schemas import (
     FINISHED_STATUSES,
     TicketActionIn,
     TicketCreate,
+    TicketFilters,
     TicketPage,
     TicketRead,
     TicketStatus,
@@ -135,20 +136,10 @@ async def get(reads: Reads, *, ticket_id: str) -> TicketRead:
     )
 
 
-async def list_tickets(
-    reads: Reads,
-    *,
-    customer_id: str | None,
-    status: TicketStatus | None,
-    level: int | None,
-    limit: int,
-    cursor: str | None,
-) -> TicketPage:
+async def list_tickets(reads: Reads, *, filters: TicketFilters, limit: int, cursor: str | None) -> TicketPage:
     rows = await repository.list_page(
         reads,
-        customer_id=customer_id,
-        status=status,
-        level=level,
+        filters=filters.as_parameters(),
         after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
