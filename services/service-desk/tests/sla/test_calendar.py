@@ -123,3 +123,20 @@ def test_a_calendar_without_any_working_day_fails_loudly_instead_of_looping():
 
     with pytest.raises(ValueError, match="no working time"):
         closed.add(local(2026, 3, 9, 9, 0), timedelta(hours=1))
+
+
+async def test_a_ticket_in_a_year_a_refusing_calendar_lacks_is_a_422_not_a_500(app, client, bus, events, clock):
+    from kam_service_desk.sla import policy
+
+    await bus.deliver(events.registered("c-1"))
+    shipped = policy.current()
+    policy.use(shipped.with_calendar({"uncovered_years": "refuse"}))
+    try:
+        clock.set(datetime(2027, 1, 4, 2, 0, tzinfo=UTC))
+        body = {"customer_id": "c-1", "type": "inquiry", "channel": "web", "subject": "s", "description": "d"}
+        response = await client.post("/v1/tickets", json=body)
+    finally:
+        policy.use(shipped)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith("calendar-not-covered") and "2027" in response.json()["detail"]

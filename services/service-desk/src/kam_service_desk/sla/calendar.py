@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
 
+from kam_shared.errors import InvalidInput
+
 log = logging.getLogger(__name__)
 
 PUBLIC_HOLIDAYS = ("cn-mainland", "none")
@@ -26,8 +28,10 @@ LONGEST_WALK_DAYS = 3 * 366
 _warned_years: set[int] = set()
 
 
-class CalendarNotCovered(Exception):
+class CalendarNotCovered(InvalidInput):
     """The official holidays of a year are not known, and the calendar is told not to guess."""
+
+    slug = "calendar-not-covered"
 
     def __init__(self, day: date) -> None:
         super().__init__(

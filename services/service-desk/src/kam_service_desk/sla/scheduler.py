@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 
 from kam_service_desk.customer import repository as customers
+from kam_service_desk.sla.calendar import CalendarNotCovered
 from kam_service_desk.ticket import clock as sla_clock
 from kam_service_desk.ticket import repository as tickets
 from kam_shared.messaging.lease import Lease, LocalLease, PostgresAdvisoryLease
@@ -71,20 +72,28 @@ class SlaScheduler:
             return 0
         done = 0
         while True:
+            stuck = 0
             now = self._runtime.clock.now()
             async with self._runtime.sessions() as session, session.begin():
                 batch = await tickets.due_for_update(session, now=now, limit=self._batch)
                 for ticket in batch:
                     customer = await customers.get_registered(session, ticket.customer_id)
-                    await sla_clock.advance(
-                        session,
-                        ticket,
-                        now=now,
-                        outbox=self._runtime.outbox,
-                        branch=customer.branch if customer is not None else None,
-                    )
-            done += len(batch)
+                    try:
+                        # One ticket that cannot go on (a calendar refusing a year it lacks) holds up no other.
+                        async with session.begin_nested():
+                            await sla_clock.advance(
+                                session,
+                                ticket,
+                                now=now,
+                                outbox=self._runtime.outbox,
+                                branch=customer.branch if customer is not None else None,
+                            )
+                    except CalendarNotCovered:
+                        stuck += 1
+                        log.exception("SLA deadlines of ticket %s cannot be computed; it is tried again", ticket.id)
+            done += len(batch) - stuck
             if batch:
                 self._runtime.relay.wake()
-            if len(batch) < self._batch:
+            # A batch that only held tickets still stuck would come back the same: look again next time.
+            if len(batch) < self._batch or stuck == len(batch):
                 return done
