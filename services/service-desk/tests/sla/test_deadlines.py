@@ -148,3 +148,18 @@ async def test_a_batch_smaller_than_the_due_tickets_still_takes_them_all(app, de
     assert await scheduler.run_once() == 3
     for ticket in tickets:
         assert [e["kind"] for e in (await desk.get(ticket["id"]))["timeline"]][-1] == "sla_warned"
+
+
+async def test_level_1_is_held_by_manager_a_as_the_registry_last_assigned_it(desk, bus, events):
+    later, earlier = events.managers("v-1", a="am-new"), events.managers("v-1", a="am-old")
+    earlier = earlier.model_copy(update={"assigned_at": later.assigned_at - timedelta(days=1)})
+    await bus.deliver(
+        events.registered("v-1"),
+        events.tier_changed("v-1", old="standard", new="vip", sequence=1),
+        later,
+        earlier,  # arrives late: changes nothing
+    )
+
+    ticket = await desk.open("v-1", "complaint")  # VIP complaint: green channel, straight to level 1
+
+    assert (ticket["level"], ticket["holder_id"]) == (1, "am-new")

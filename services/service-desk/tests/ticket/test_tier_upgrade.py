@@ -117,3 +117,22 @@ async def test_successive_promotions_tighten_step_by_step_on_the_business_calend
         datetime.fromisoformat("2026-03-04T15:30+08:00"),
     )
     assert [entry["details"]["after"]["tier"] for entry in after["timeline"][1:]] == ["vip", "gold"]
+
+
+async def test_a_promotion_of_a_paused_ticket_shortens_what_its_resolution_has_left(
+    client, bus, events, standard_customer, clock
+):
+    # Standard complaint received Monday 09:30: 72 business hours. Acknowledged, then paused at 10:00 with
+    # 71.5 h left; Gold's 24 h from 09:30 leave 23.5 h from the pause, which resume gives back.
+    ticket = await open_ticket(client, standard_customer, ticket_type="complaint")
+    for action in ("acknowledge", "pause"):
+        response = await client.post(f"/v1/tickets/{ticket['id']}/actions", json={"action": action})
+        assert response.status_code == 200, response.text
+
+    await bus.deliver(events.tier_changed(standard_customer, old="standard", new="gold", sequence=2))
+    clock.advance(timedelta(hours=2))  # resumed Monday 12:00
+    resumed = (await client.post(f"/v1/tickets/{ticket['id']}/actions", json={"action": "resume"})).json()
+
+    # 23.5 h from Monday 12:00: Monday 6 h, Tuesday 9 h, then 8.5 h of Wednesday.
+    assert datetime.fromisoformat(resumed["resolution_due_at"]) == datetime.fromisoformat("2026-03-04T17:30+08:00")
+    assert resumed["tier"] == "gold"
