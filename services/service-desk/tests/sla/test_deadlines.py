@@ -144,8 +144,10 @@ async def test_a_batch_smaller_than_the_due_tickets_still_takes_them_all(app, de
     tickets = [await desk.open(gold, "repair") for _ in range(3)]
     clock.advance(timedelta(hours=1, minutes=36))
     scheduler = SlaScheduler(app.state.runtime, interval_s=1, batch_size=2)
-
-    assert await scheduler.run_once() == 3
+    try:
+        assert await scheduler.run_once() == 3
+    finally:
+        await scheduler.stand_down()
     for ticket in tickets:
         assert [e["kind"] for e in (await desk.get(ticket["id"]))["timeline"]][-1] == "sla_warned"
 
@@ -163,3 +165,20 @@ async def test_level_1_is_held_by_manager_a_as_the_registry_last_assigned_it(des
     ticket = await desk.open("v-1", "complaint")  # VIP complaint: green channel, straight to level 1
 
     assert (ticket["level"], ticket["holder_id"]) == (1, "am-new")
+
+
+async def test_only_one_replica_runs_the_scheduler_at_a_time(app, desk, gold, clock):
+    if app.state.runtime.engine.dialect.name != "postgresql":
+        pytest.skip("the lease is a PostgreSQL advisory lock; an embedded database has one process")
+    ticket = await desk.open(gold, "repair")
+    clock.set(datetime.fromisoformat(ticket["next_deadline_at"]))
+    first, second = (SlaScheduler(app.state.runtime, interval_s=1, batch_size=10) for _ in range(2))
+    try:
+        assert await first.run_once() == 1
+        clock.set(datetime.fromisoformat(ticket["first_response_due_at"]))
+        assert await second.run_once() == 0  # the first still holds the lease
+        await first.stand_down()
+        assert await second.run_once() == 1
+    finally:
+        await first.stand_down()
+        await second.stand_down()

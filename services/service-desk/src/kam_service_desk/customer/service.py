@@ -7,7 +7,7 @@ from kam_service_desk.customer import repository
 from kam_service_desk.customer.exceptions import CustomerNotKnown
 from kam_service_desk.customer.models import Customer
 from kam_service_desk.customer.schemas import ServiceLevelRead, TicketTypeTerms
-from kam_service_desk.sla.policy import initial_level, priority_for, targets_for
+from kam_service_desk.sla.policy import current, initial_level, priority_for, targets_for
 from kam_service_desk.ticket import service as tickets
 from kam_service_desk.ticket.schemas import TicketType
 from kam_shared.clock import Clock
@@ -79,6 +79,7 @@ async def service_level(session: AsyncSession, *, customer_id: str) -> ServiceLe
                 first_response_minutes=int(targets.first_response.total_seconds() // 60),
                 resolution_minutes=int(targets.resolution.total_seconds() // 60),
                 starting_level=initial_level(tier=tier, ticket_type=ticket_type.value),
+                clock="24x7" if ticket_type.value in current().round_the_clock_types else "business",
             )
         )
     return ServiceLevelRead(customer_id=customer_id, tier=tier, priority=priority_for(tier).value, terms=terms)
