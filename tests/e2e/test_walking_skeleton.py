@@ -87,7 +87,8 @@ async def test_a_gold_customer_is_classified_served_and_reported_alike_in_every_
     assert body["tier"] == "gold"
     assert body["level"] == 1  # green channel: complaints of VIP and above skip the service centre
     assert _instant(body["first_response_due_at"]) == received_at + timedelta(hours=2)
-    assert _instant(body["resolution_due_at"]) == received_at + timedelta(hours=24)
+    # Received Friday 11:00 in Shanghai: 24 business hours are Friday's 7, Monday's 9 and 8 of Tuesday.
+    assert _instant(body["resolution_due_at"]) == _instant("2026-11-24T17:00:00+08:00")
 
     gold = await eventually(lambda: _gold_counts(suite, 1, YEAR_FEN), timeout=CONVERGENCE_S, what="gold counted")
     assert gold["revenue_12m_minor"] == YEAR_FEN

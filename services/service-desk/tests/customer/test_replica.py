@@ -80,6 +80,14 @@ async def test_a_tier_change_arriving_before_the_registration_is_applied_when_it
 
     level = (await client.get("/v1/customers/c-9/service-level")).json()
     assert (level["tier"], level["priority"]) == ("platinum", "urgent")
+    clocks = {terms["type"]: terms["clock"] for terms in level["terms"]}
+    assert clocks == {
+        "complaint": "business",
+        "change_request": "business",
+        "repair": "24x7",
+        "billing_dispute": "business",
+        "inquiry": "business",
+    }
 
 
 async def test_tier_changes_held_for_a_registration_keep_the_sequence_rule(bus, client, sessions, events):

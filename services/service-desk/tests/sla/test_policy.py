@@ -1,5 +1,5 @@
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from itertools import pairwise
 
@@ -12,6 +12,7 @@ from kam_service_desk.sla.policy import (
     due_times,
     initial_level,
     is_higher,
+    load,
     priority_for,
 )
 
@@ -20,15 +21,24 @@ RECEIVED = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("tier", "first_response_hours", "resolution_hours"),
-    [("strategic", 1, 8), ("platinum", 1, 8), ("gold", 2, 24), ("vip", 4, 48), ("standard", 8, 72)],
+    [("strategic", 1, 4), ("platinum", 1, 4), ("gold", 2, 24), ("vip", 4, 48), ("standard", 8, 72)],
 )
 def test_each_tier_is_due_after_its_own_first_response_and_resolution_targets(
     tier, first_response_hours, resolution_hours
 ):
-    due = due_times(tier=tier, ticket_type="complaint", received_at=RECEIVED)
+    # A fault runs on the 24x7 clock: its targets are plain hours.
+    due = due_times(tier=tier, ticket_type="repair", received_at=RECEIVED)
 
     assert due.first_response_due_at == RECEIVED + timedelta(hours=first_response_hours)
     assert due.resolution_due_at == RECEIVED + timedelta(hours=resolution_hours)
+
+
+def test_a_complaint_counts_only_business_hours():
+    # Monday 10:00 in Shanghai; Standard: 8 h and 72 h of Mon-Fri 09:00-18:00.
+    due = due_times(tier="standard", ticket_type="complaint", received_at=RECEIVED)
+
+    assert due.first_response_due_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday 18:00 in Shanghai
+    assert due.resolution_due_at == datetime(2026, 3, 12, 2, 0, tzinfo=UTC)  # Thursday of the next week, 10:00
 
 
 @pytest.mark.parametrize("tier", ["strategic", "platinum"])
@@ -85,7 +95,7 @@ class TestThePolicyFile:
     def test_the_shipped_policy_is_read_from_its_versioned_file(self):
         policy = current()
 
-        assert (policy.id, policy.version) == ("service-standard", 1)
+        assert (policy.id, policy.version) == ("service-standard", 2)
 
     def test_a_policy_missing_a_tier_is_refused(self):
         document = shipped_document()
@@ -115,6 +125,38 @@ class TestThePolicyFile:
         policy = ServicePolicy.from_document(document)
 
         assert policy.targets["gold"].first_response == timedelta(minutes=30)
+
+    def test_the_warning_share_and_escalation_levels_are_data(self):
+        policy = current()
+
+        assert policy.warning_share == 0.8
+        assert (policy.first_response_missed_level, policy.top_level) == (1, 3)
+        assert policy.round_the_clock_types == {"repair"}
+
+    @pytest.mark.parametrize("share", [0, 1, 1.5, -0.2])
+    def test_a_warning_share_outside_the_target_is_refused(self, share):
+        document = shipped_document()
+        document["warning_share"] = share
+
+        with pytest.raises(ValueError, match="warning_share"):
+            ServicePolicy.from_document(document)
+
+    def test_a_carrier_calendar_file_replaces_only_the_keys_it_names(self, tmp_path):
+        path = tmp_path / "carrier-calendar.json"
+        path.write_text(json.dumps({"time_zone": "Asia/Urumqi", "closed_days": ["2026-03-09"]}), encoding="utf-8")
+
+        policy = load(calendar_file=path)
+
+        assert policy.calendar.time_zone.key == "Asia/Urumqi"
+        assert policy.calendar.opens.hour == 9 and policy.calendar.public_holidays == "cn-mainland"
+        assert not policy.calendar.is_working_day(date(2026, 3, 9))
+
+    def test_a_carrier_calendar_file_that_is_not_a_calendar_is_refused(self, tmp_path):
+        path = tmp_path / "carrier-calendar.json"
+        path.write_text("[1, 2]", encoding="utf-8")
+
+        with pytest.raises(ValueError, match="JSON object"):
+            load(calendar_file=path)
 
 
 def shipped_document() -> dict:

@@ -71,3 +71,58 @@ async def test_tickets_are_filtered_by_customer_status_and_level(client, clock, 
 )
 async def test_malformed_listing_parameters_are_refused(client, params):
     assert (await client.get("/v1/tickets", params=params)).status_code == 422
+
+
+async def test_tickets_are_filtered_by_type_channel_breach_and_due_time(client, clock, customers):
+    platinum, standard = customers
+    fault = (
+        await client.post(
+            "/v1/tickets",
+            json={
+                "customer_id": platinum,
+                "type": "repair",
+                "channel": "fax",
+                "subject": "s",
+                "description": "d",
+                "received_at": (clock.now() - timedelta(hours=5)).isoformat(),
+            },
+        )
+    ).json()
+    [complaint, inquiry] = await open_tickets(client, clock, [(standard, "complaint"), (standard, "inquiry")])
+
+    async def ids(**params) -> list[str]:
+        response = await client.get("/v1/tickets", params=params)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    assert await ids(type="repair") == [fault["id"]]
+    assert await ids(channel="email") == [inquiry["id"], complaint["id"]]
+    assert fault["breached"] and await ids(breached="true") == [fault["id"]]
+    assert await ids(breached="false", type="complaint") == [complaint["id"]]
+    # The fault's fresh resolution target (level 2) is 4 h from the one missed: 3 h from now.
+    assert await ids(due_before=(clock.now() + timedelta(hours=4)).isoformat()) == [fault["id"]]
+    assert await ids(due_before=clock.now().isoformat()) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"type": "praise"}, "type"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"breached": "maybe"}, "breached"),
+        ({"due_before": "tomorrow"}, "due_before"),
+        ({"due_before": "2026-03-02T10:00:00"}, "due_before"),
+        ({"due_before": "0001-01-01T00:00:00+14:00"}, "due_before"),
+        ({"due_before": "9999-12-31T23:59:59-14:00"}, "due_before"),
+        ({"limit": 10**12}, "limit"),
+        ({"limit": 0}, "limit"),
+        ({"level": 4}, "level"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"status": "lost"}, "status"),
+    ],
+)
+async def test_a_listing_parameter_out_of_bounds_is_a_422_naming_it(client, params, field):
+    response = await client.get("/v1/tickets", params=params)
+
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == [field]

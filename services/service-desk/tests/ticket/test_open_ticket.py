@@ -26,8 +26,10 @@ async def gold_customer(bus, events) -> str:
     return "gold-1"
 
 
-async def test_a_ticket_for_a_gold_customer_is_due_two_hours_and_a_day_after_it_was_received(client, gold_customer):
-    received = "2026-03-01T09:30:00+08:00"
+async def test_a_gold_inquiry_received_on_a_sunday_is_due_two_and_24_business_hours_from_monday_09_00(
+    client, gold_customer
+):
+    received = "2026-03-01T09:30:00+08:00"  # a Sunday
 
     response = await client.post("/v1/tickets", json=ticket_in(gold_customer, received_at=received))
 
@@ -35,8 +37,9 @@ async def test_a_ticket_for_a_gold_customer_is_due_two_hours_and_a_day_after_it_
     ticket = response.json()
     received_at = datetime.fromisoformat(received)
     assert datetime.fromisoformat(ticket["received_at"]) == received_at
-    assert datetime.fromisoformat(ticket["first_response_due_at"]) == received_at + timedelta(hours=2)
-    assert datetime.fromisoformat(ticket["resolution_due_at"]) == received_at + timedelta(hours=24)
+    assert datetime.fromisoformat(ticket["first_response_due_at"]) == datetime.fromisoformat("2026-03-02T11:00+08:00")
+    # Monday 9 h, Tuesday 9 h, then 6 h of Wednesday.
+    assert datetime.fromisoformat(ticket["resolution_due_at"]) == datetime.fromisoformat("2026-03-04T15:00+08:00")
     assert (ticket["status"], ticket["priority"], ticket["level"], ticket["tier"]) == ("open", "high", 0, "gold")
     assert response.headers["Location"].endswith(f"/v1/tickets/{ticket['id']}")
 

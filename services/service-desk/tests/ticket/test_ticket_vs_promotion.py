@@ -10,7 +10,8 @@ from kam_service_desk.customer import service as customers
 from kam_service_desk.ticket import service as tickets
 from kam_service_desk.ticket.schemas import TicketCreate
 
-RECEIVED = datetime.fromisoformat("2026-03-02T09:00:00+08:00")
+# Half an hour before the tests' clock: no target, not even a Platinum one, has fallen due yet.
+RECEIVED = datetime.fromisoformat("2026-03-02T09:30:00+08:00")
 # Long enough for the second transaction to get as far as it can while the first is still open.
 OVERLAP_S = 0.5
 
@@ -36,7 +37,7 @@ async def test_a_ticket_opened_while_a_promotion_is_applied_gets_the_new_tiers_t
 
     async with runtime.sessions() as promoting, promoting.begin():
         promotion = events.tier_changed("c-1", old="standard", new="platinum", sequence=2)
-        await customers.record_tier_change(promoting, event=promotion, clock=bus.clock)
+        await customers.record_tier_change(promoting, event=promotion, clock=bus.clock, outbox=runtime.outbox)
         opening = asyncio.create_task(open_ticket())
         await asyncio.sleep(OVERLAP_S)
     opened = await opening
@@ -53,7 +54,7 @@ async def test_a_promotion_applied_while_a_ticket_is_being_opened_tightens_that_
     async def promote() -> None:
         async with runtime.sessions() as session, session.begin():
             promotion = events.tier_changed("c-1", old="standard", new="platinum", sequence=2)
-            await customers.record_tier_change(session, event=promotion, clock=bus.clock)
+            await customers.record_tier_change(session, event=promotion, clock=bus.clock, outbox=runtime.outbox)
 
     async with runtime.sessions() as opening, opening.begin():
         opened = await tickets.open_ticket(opening, ticket_in=repair("c-1"), outbox=runtime.outbox, clock=bus.clock)

@@ -5,7 +5,8 @@ from sqlalchemy import update
 
 from kam_service_desk.ticket.models import Ticket
 
-RECEIVED = "2026-03-02T09:00:00+08:00"
+# Half an hour before the tests' clock: no target, not even a Platinum one, has fallen due yet.
+RECEIVED = "2026-03-02T09:30:00+08:00"
 
 
 @pytest.fixture
@@ -101,13 +102,37 @@ async def test_a_promotion_delivered_twice_tightens_once(client, bus, events, st
     assert [entry["kind"] for entry in after["timeline"]] == ["opened", "targets_tightened"]
 
 
-async def test_successive_promotions_tighten_step_by_step(client, bus, events, standard_customer):
+async def test_successive_promotions_tighten_step_by_step_on_the_business_calendar(
+    client, bus, events, standard_customer
+):
     ticket = await open_ticket(client, standard_customer, ticket_type="inquiry")
 
     await bus.deliver(events.tier_changed(standard_customer, old="standard", new="vip", sequence=2))
     await bus.deliver(events.tier_changed(standard_customer, old="vip", new="gold", sequence=3))
 
     after = (await client.get(f"/v1/tickets/{ticket['id']}")).json()
-    received_at = datetime.fromisoformat(RECEIVED)
-    assert due(after) == (received_at + timedelta(hours=2), received_at + timedelta(hours=24))
+    # Received Monday 09:30: Gold's 2 h that morning, its 24 h over Monday (8.5 h), Tuesday and 6.5 h of Wednesday.
+    assert due(after) == (
+        datetime.fromisoformat("2026-03-02T11:30+08:00"),
+        datetime.fromisoformat("2026-03-04T15:30+08:00"),
+    )
     assert [entry["details"]["after"]["tier"] for entry in after["timeline"][1:]] == ["vip", "gold"]
+
+
+async def test_a_promotion_of_a_paused_ticket_shortens_what_its_resolution_has_left(
+    client, bus, events, standard_customer, clock
+):
+    # Standard complaint received Monday 09:30: 72 business hours. Acknowledged, then paused at 10:00 with
+    # 71.5 h left; Gold's 24 h from 09:30 leave 23.5 h from the pause, which resume gives back.
+    ticket = await open_ticket(client, standard_customer, ticket_type="complaint")
+    for action in ("acknowledge", "pause"):
+        response = await client.post(f"/v1/tickets/{ticket['id']}/actions", json={"action": action})
+        assert response.status_code == 200, response.text
+
+    await bus.deliver(events.tier_changed(standard_customer, old="standard", new="gold", sequence=2))
+    clock.advance(timedelta(hours=2))  # resumed Monday 12:00
+    resumed = (await client.post(f"/v1/tickets/{ticket['id']}/actions", json={"action": "resume"})).json()
+
+    # 23.5 h from Monday 12:00: Monday 6 h, Tuesday 9 h, then 8.5 h of Wednesday.
+    assert datetime.fromisoformat(resumed["resolution_due_at"]) == datetime.fromisoformat("2026-03-04T17:30+08:00")
+    assert resumed["tier"] == "gold"

@@ -22,4 +22,4 @@ async def on_customer_updated(ctx: HandlerContext, envelopes: Sequence[Envelope]
 async def on_tier_changed(ctx: HandlerContext, envelopes: Sequence[Envelope]) -> None:
     for envelope in envelopes:
         event = cast(TierChanged, envelope.data)
-        await service.record_tier_change(ctx.session, event=event, clock=ctx.clock)
+        await service.record_tier_change(ctx.session, event=event, clock=ctx.clock, outbox=ctx.outbox)

@@ -1,4 +1,6 @@
-from pydantic import BaseModel
+from typing import Literal
+
+from pydantic import BaseModel, Field
 
 from kam_shared.events.catalog import Tier
 
@@ -8,6 +10,9 @@ class TicketTypeTerms(BaseModel):
     first_response_minutes: int
     resolution_minutes: int
     starting_level: int
+    clock: Literal["24x7", "business"] = Field(
+        description="what the minutes count: every hour (faults), or working hours of the business calendar"
+    )
 
 
 class ServiceLevelRead(BaseModel):

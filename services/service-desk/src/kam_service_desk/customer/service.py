@@ -7,11 +7,12 @@ from kam_service_desk.customer import repository
 from kam_service_desk.customer.exceptions import CustomerNotKnown
 from kam_service_desk.customer.models import Customer
 from kam_service_desk.customer.schemas import ServiceLevelRead, TicketTypeTerms
-from kam_service_desk.sla.policy import initial_level, priority_for, targets_for
+from kam_service_desk.sla.policy import current, initial_level, priority_for, targets_for
 from kam_service_desk.ticket import service as tickets
 from kam_service_desk.ticket.schemas import TicketType
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import CustomerRegistered, CustomerUpdated, Tier, TierChanged
+from kam_shared.messaging.outbox import Outbox
 
 
 async def record_registration(session: AsyncSession, *, event: CustomerRegistered, clock: Clock) -> bool:
@@ -46,7 +47,7 @@ async def _record_profile(
     return applied
 
 
-async def record_tier_change(session: AsyncSession, *, event: TierChanged, clock: Clock) -> bool:
+async def record_tier_change(session: AsyncSession, *, event: TierChanged, clock: Clock, outbox: Outbox) -> bool:
     """Applies the decision unless a newer one is already stored; returns whether it was applied.
 
     A decision about a customer whose registration has not arrived (the two travel on different topics) is
@@ -60,7 +61,7 @@ async def record_tier_change(session: AsyncSession, *, event: TierChanged, clock
     customer.tier_sequence = event.sequence
     customer.updated_at = clock.now()
     await repository.add(session, customer)
-    await tickets.tighten_open_tickets(session, change=event, clock=clock)
+    await tickets.tighten_open_tickets(session, change=event, clock=clock, outbox=outbox, branch=customer.branch)
     return True
 
 
@@ -78,6 +79,7 @@ async def service_level(session: AsyncSession, *, customer_id: str) -> ServiceLe
                 first_response_minutes=int(targets.first_response.total_seconds() // 60),
                 resolution_minutes=int(targets.resolution.total_seconds() // 60),
                 starting_level=initial_level(tier=tier, ticket_type=ticket_type.value),
+                clock="24x7" if ticket_type.value in current().round_the_clock_types else "business",
             )
         )
     return ServiceLevelRead(customer_id=customer_id, tier=tier, priority=priority_for(tier).value, terms=terms)

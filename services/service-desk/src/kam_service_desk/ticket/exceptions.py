@@ -31,3 +31,26 @@ class ReceivedInFuture(InvalidInput):
         super().__init__(
             f"received_at {received_at.isoformat()} lies in the future (now is {now.isoformat()})", field="received_at"
         )
+
+
+class InvalidTransition(Conflict):
+    slug = "invalid-transition"
+
+    def __init__(self, ticket_id: str, action: str, status: str, allowed_from: list[str]) -> None:
+        allowed = ", ".join(allowed_from)
+        super().__init__(
+            f"ticket {ticket_id} is {status}: {action} applies only to a ticket that is {allowed}",
+            extensions={"ticket_status": status, "action": action, "allowed_from": allowed_from},
+        )
+
+
+class AtTopLevel(Conflict):
+    slug = "at-top-level"
+
+    def __init__(self, ticket_id: str, level: int) -> None:
+        super().__init__(f"ticket {ticket_id} is at level {level}, the top level: it cannot be escalated further")
+
+
+class StaffNotKnown(InvalidInput):
+    def __init__(self, staff_id: str) -> None:
+        super().__init__(f"staff {staff_id} is not known to the service desk", field="staff_id")

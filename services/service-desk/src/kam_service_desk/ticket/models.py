@@ -13,6 +13,8 @@ class Ticket(ServiceDeskModel, table=True):
         # Keyset pagination walks (created_at, id); the filtered listings walk the same order.
         Index("ix_ticket_created_at_id", "created_at", "id"),
         Index("ix_ticket_customer_id_created_at_id", "customer_id", "created_at", "id"),
+        # The SLA scheduler takes the tickets whose next deadline has come, earliest first, and no others.
+        Index("ix_ticket_next_deadline_at", "next_deadline_at"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -29,6 +31,29 @@ class Ticket(ServiceDeskModel, table=True):
     received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     first_response_due_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     resolution_due_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # Who holds the ticket at its level: routed from the registry's managers and staff, or assigned.
+    holder_id: str | None = Field(default=None, max_length=36)
+    # The warnings still to send (null once sent, or once their target no longer runs).
+    first_response_warn_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    resolution_warn_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    first_responded_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    first_response_breached_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    # Each missed resolution moves the ticket one level up and gives that level a fresh resolution target,
+    # until the top level: the resolution clock runs while renewals == breaches.
+    resolution_breaches: int = 0
+    resolution_renewals: int = 0
+    breached: bool = Field(default=False)
+    # While paused: when, and how much clock time the resolution target and its warning still had.
+    paused_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    paused_due_left_s: int | None = None
+    paused_warn_left_s: int | None = None
+    # Pauses so far: wall-clock seconds, and seconds of the ticket's SLA clock (business time unless 24x7).
+    stopped_s: int = 0
+    stopped_clock_s: int = 0
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    # The earliest warning or target still to act on; null while nothing runs (paused, resolved, closed).
+    next_deadline_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     version: int = 1
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

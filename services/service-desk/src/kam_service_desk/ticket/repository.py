@@ -27,16 +27,21 @@ async def read(reads: Reads, ticket_id: str) -> tuple[dict, list[dict]] | None:
     return ticket, await reads.all(_TIMELINE, ticket_id=ticket_id)
 
 
-@lru_cache(maxsize=16)
-def _page(by_customer: bool, by_status: bool, by_level: bool, after: bool) -> Select:
+# The filters a listing may combine: column name -> how the column is compared with its parameter.
+FILTERS = ("customer_id", "status", "level", "type", "channel", "breached", "due_before")
+
+
+@lru_cache(maxsize=256)
+def _page(filters: frozenset[str], after: bool) -> Select:
     """One prepared statement per combination of filters (an `x IS NULL OR` filter would defeat the indexes)."""
     query = select(*tickets.c)
-    if by_customer:
-        query = query.where(tickets.c.customer_id == bindparam("customer_id"))
-    if by_status:
-        query = query.where(tickets.c.status == bindparam("status"))
-    if by_level:
-        query = query.where(tickets.c.level == bindparam("level"))
+    for name in FILTERS:
+        if name not in filters:
+            continue
+        if name == "due_before":
+            query = query.where(tickets.c.resolution_due_at < bindparam("due_before"))
+        else:
+            query = query.where(tickets.c[name] == bindparam(name))
     if after:
         created_at, ticket_id = bindparam("after_created_at"), bindparam("after_id")
         query = query.where(
@@ -49,6 +54,24 @@ async def get(session: AsyncSession, ticket_id: str) -> Ticket | None:
     return await session.get(Ticket, ticket_id)
 
 
+async def get_for_update(session: AsyncSession, ticket_id: str) -> Ticket | None:
+    query = select(Ticket).where(Ticket.id == ticket_id).with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def due_for_update(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[Ticket]:
+    """Tickets whose next deadline has come, earliest first, by the index on next_deadline_at; rows another
+    replica or request holds are skipped (they are taken at the next look)."""
+    query = (
+        select(Ticket)
+        .where(Ticket.next_deadline_at <= now)  # type: ignore[operator]
+        .order_by(Ticket.next_deadline_at, Ticket.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.scalars(query)).all()
+
+
 async def timeline(session: AsyncSession, ticket_id: str) -> Sequence[TicketTimelineEntry]:
     query = (
         select(TicketTimelineEntry)
@@ -59,21 +82,18 @@ async def timeline(session: AsyncSession, ticket_id: str) -> Sequence[TicketTime
 
 
 async def list_page(
-    reads: Reads,
-    *,
-    customer_id: str | None,
-    status: str | None,
-    level: int | None,
-    after: tuple[datetime, str] | None,
-    limit: int,
+    reads: Reads, *, filters: dict[str, object], after: tuple[datetime, str] | None, limit: int
 ) -> list[dict]:
-    """Newest first; `after` is the (created_at, id) of the last ticket of the previous page. Rows, not ORM
-    objects: a page is read, never changed."""
-    statement = _page(customer_id is not None, status is not None, level is not None, after is not None)
-    params: dict = {"customer_id": customer_id, "status": status, "level": level, "limit": limit}
+    """Newest first; `filters` maps names of FILTERS to their values (None: not filtered); `after` is the
+    (created_at, id) of the last ticket of the previous page. Rows, not ORM objects: a page is read, never changed."""
+    given = {name: value for name, value in filters.items() if value is not None}
+    unknown = set(given) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"no ticket filter named {sorted(unknown)}")
+    params: dict = {**given, "limit": limit}
     if after is not None:
         params["after_created_at"], params["after_id"] = after
-    return await reads.all(statement, **{name: value for name, value in params.items() if value is not None})
+    return await reads.all(_page(frozenset(given), after is not None), **params)
 
 
 async def open_for_customer_for_update(

@@ -1,8 +1,9 @@
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kam_service_desk.sla.policy import Priority
 from kam_shared.events import catalog
@@ -23,6 +24,20 @@ class TicketStatus(StrEnum):
 
 # Tickets in these states no longer run against their targets.
 FINISHED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
+# Tickets in these states have clocks running (a paused ticket's is stopped).
+RUNNING_STATUSES = frozenset({TicketStatus.OPEN, TicketStatus.ACKNOWLEDGED})
+
+
+class TicketAction(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    ASSIGN = "assign"
+    ESCALATE = "escalate"
+    PAUSE = "pause"
+    RESUME = "resume"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    COMMENT = "comment"
 
 
 class TicketFields(BaseModel):
@@ -54,6 +69,45 @@ class TicketCreate(TicketBase):
         return value
 
 
+class TicketActionIn(RequestBody):
+    """One step of a ticket's handling; `staff_id` only for assign, `note` for any (required for comment)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: TicketAction
+    staff_id: str | None = Field(default=None, min_length=1, max_length=36, description="for assign: who")
+    note: str | None = Field(default=None, min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _fields_of_the_action(self) -> "TicketActionIn":
+        if self.action == TicketAction.ASSIGN and self.staff_id is None:
+            raise ValueError("assign names the staff_id of the person to hold the ticket")
+        if self.action != TicketAction.ASSIGN and self.staff_id is not None:
+            raise ValueError(f"staff_id belongs to assign, not to {self.action.value}")
+        if self.action == TicketAction.COMMENT and self.note is None:
+            raise ValueError("comment needs a note")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilters:
+    """What a ticket listing is narrowed to; None leaves a filter out."""
+
+    customer_id: str | None = None
+    status: TicketStatus | None = None
+    level: int | None = None
+    type: TicketType | None = None
+    channel: Channel | None = None
+    breached: bool | None = None
+    due_before: datetime | None = None
+
+    def as_parameters(self) -> dict[str, object]:
+        values = {name: getattr(self, name) for name in self.__slots__}
+        if self.due_before is not None:
+            values["due_before"] = self.due_before.astimezone(UTC)
+        return values
+
+
 class TimelineEntryRead(BaseModel):
     kind: str
     at: datetime
@@ -69,6 +123,14 @@ class TicketSummary(TicketFields):
     received_at: datetime
     first_response_due_at: datetime
     resolution_due_at: datetime
+    holder_id: str | None = Field(description="staff id of the person holding the ticket at its level, if known")
+    first_responded_at: datetime | None
+    breached: bool = Field(description="whether any target of the ticket was missed")
+    next_deadline_at: datetime | None = Field(description="the next warning or target to fall due; null if none runs")
+    paused_at: datetime | None
+    stopped_s: int = Field(description="seconds the ticket spent paused, waiting on the customer")
+    resolved_at: datetime | None
+    closed_at: datetime | None
     created_at: datetime
 
 

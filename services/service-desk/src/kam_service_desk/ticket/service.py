@@ -7,13 +7,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.customer import repository as customers
 from kam_service_desk.customer.arrival import RegistrationWait
+from kam_service_desk.routing.service import holder_for
 from kam_service_desk.sla import policy
-from kam_service_desk.ticket import repository
+from kam_service_desk.ticket import actions, repository
+from kam_service_desk.ticket import clock as sla_clock
 from kam_service_desk.ticket.exceptions import CustomerNotYetKnown, ReceivedInFuture, TicketNotFound
 from kam_service_desk.ticket.models import Ticket, TicketTimelineEntry
 from kam_service_desk.ticket.schemas import (
     FINISHED_STATUSES,
+    TicketActionIn,
     TicketCreate,
+    TicketFilters,
     TicketPage,
     TicketRead,
     TicketStatus,
@@ -55,7 +59,7 @@ async def open_ticket(
     if customer is None:
         raise CustomerNotYetKnown(ticket_in.customer_id, registration.within_s if registration else 0)
     tier = cast(Tier, customer.tier)
-    due = policy.due_times(tier=tier, ticket_type=ticket_in.type, received_at=received_at)
+    level = policy.initial_level(tier=tier, ticket_type=ticket_in.type)
     ticket = Ticket(
         id=str(uuid.uuid4()),
         customer_id=customer.customer_id,
@@ -65,14 +69,16 @@ async def open_ticket(
         description=ticket_in.description,
         status=TicketStatus.OPEN,
         priority=policy.priority_for(tier),
-        level=policy.initial_level(tier=tier, ticket_type=ticket_in.type),
+        level=level,
+        holder_id=await holder_for(session, customer_id=customer.customer_id, branch=customer.branch, level=level),
         tier=tier,
         received_at=received_at,
-        first_response_due_at=due.first_response_due_at,
-        resolution_due_at=due.resolution_due_at,
+        first_response_due_at=received_at,
+        resolution_due_at=received_at,
         created_at=now,
         updated_at=now,
     )
+    sla_clock.stamp(ticket)
     opened = TicketTimelineEntry(
         ticket_id=ticket.id,
         kind="opened",
@@ -82,7 +88,10 @@ async def open_ticket(
             "tier": tier,
             "priority": ticket.priority,
             "level": ticket.level,
+            "holder_id": ticket.holder_id,
             "received_at": received_at.isoformat(),
+            "first_response_due_at": ticket.first_response_due_at.isoformat(),
+            "resolution_due_at": ticket.resolution_due_at.isoformat(),
         },
     )
     await repository.add(session, ticket)
@@ -104,7 +113,16 @@ async def open_ticket(
             )
         ],
     )
-    return _read(ticket, [opened])
+    # A request received long ago (a letter, a fax found late) has missed targets already: act on them now.
+    later = await sla_clock.advance(session, ticket, now=now, outbox=outbox, branch=customer.branch)
+    return _read(ticket, [opened, *later])
+
+
+async def act(
+    session: AsyncSession, *, ticket_id: str, action_in: TicketActionIn, outbox: Outbox, clock: Clock
+) -> TicketRead:
+    ticket = await actions.perform(session, ticket_id=ticket_id, action_in=action_in, outbox=outbox, clock=clock)
+    return _read(ticket, await repository.timeline(session, ticket.id))
 
 
 async def get(reads: Reads, *, ticket_id: str) -> TicketRead:
@@ -118,20 +136,10 @@ async def get(reads: Reads, *, ticket_id: str) -> TicketRead:
     )
 
 
-async def list_tickets(
-    reads: Reads,
-    *,
-    customer_id: str | None,
-    status: TicketStatus | None,
-    level: int | None,
-    limit: int,
-    cursor: str | None,
-) -> TicketPage:
+async def list_tickets(reads: Reads, *, filters: TicketFilters, limit: int, cursor: str | None) -> TicketPage:
     rows = await repository.list_page(
         reads,
-        customer_id=customer_id,
-        status=status,
-        level=level,
+        filters=filters.as_parameters(),
         after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
@@ -141,17 +149,18 @@ async def list_tickets(
     return TicketPage(items=items, next_cursor=next_cursor)
 
 
-async def tighten_open_tickets(session: AsyncSession, *, change: TierChanged, clock: Clock) -> int:
-    """Gives the customer's open tickets the targets of a higher tier; a lower tier leaves them as they are.
-
-    Returns how many tickets changed."""
+async def tighten_open_tickets(
+    session: AsyncSession, *, change: TierChanged, clock: Clock, outbox: Outbox, branch: str | None
+) -> int:
+    """Gives the customer's open tickets the targets of a higher tier, on each ticket's own clock (the business
+    calendar unless 24x7); a lower tier leaves them as they are. A target the new tier has already missed is
+    acted on at once. Returns how many tickets changed."""
     tier = change.new_tier
     changed = 0
     now = clock.now()
     for ticket in await repository.open_for_customer_for_update(session, change.customer_id, FINISHED_STATUSES):
         if not policy.is_higher(tier, cast(Tier, ticket.tier)):
             continue
-        due = policy.due_times(tier=tier, ticket_type=ticket.type, received_at=ticket.received_at)
         before = {
             "tier": ticket.tier,
             "priority": ticket.priority,
@@ -160,8 +169,7 @@ async def tighten_open_tickets(session: AsyncSession, *, change: TierChanged, cl
         }
         ticket.tier = tier
         ticket.priority = policy.higher_priority(policy.priority_for(tier), policy.Priority(ticket.priority))
-        ticket.first_response_due_at = min(ticket.first_response_due_at, due.first_response_due_at)
-        ticket.resolution_due_at = min(ticket.resolution_due_at, due.resolution_due_at)
+        sla_clock.tighten(ticket, policy.targets_for(tier=tier, ticket_type=ticket.type))
         ticket.version += 1
         ticket.updated_at = now
         entry = TicketTimelineEntry(
@@ -182,6 +190,7 @@ async def tighten_open_tickets(session: AsyncSession, *, change: TierChanged, cl
             },
         )
         await repository.add(session, ticket, entry)
+        await sla_clock.advance(session, ticket, now=now, outbox=outbox, branch=branch)
         changed += 1
     return changed
 

@@ -5,7 +5,7 @@ requests (triggers refuse to update or delete its entries on both databases); th
 Idempotency-Keys.
 
 Revision ID: 9664137e39e2
-Revises: 3b7f0e2c9a41
+Revises: 4cc928f8af41
 Create Date: 2026-12-04 17:40:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '9664137e39e2'
-down_revision: Union[str, Sequence[str], None] = '3b7f0e2c9a41'
+down_revision: Union[str, Sequence[str], None] = '4cc928f8af41'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
