@@ -1,7 +1,18 @@
 """Helpers of the reliability tests."""
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from contextlib import suppress
+from pathlib import Path
+
+import httpx
+
+from conftest import free_port
+
+API_KEY = "reliability-key"
 
 
 class TcpProxy:
@@ -71,3 +82,44 @@ class TcpProxy:
                 writer.write(data)
                 await writer.drain()
         writer.close()
+
+
+class Tiering:
+    """`kam-tiering` as an operator runs it, configured by the environment; killed with SIGKILL, started again."""
+
+    def __init__(self, database_url: str, bootstrap: str, logs: Path, name: str = "tiering") -> None:
+        self.name = name
+        self.env = {name: value for name, value in os.environ.items() if not name.startswith("KAM_")}
+        self.env.update(
+            DATABASE_URL=database_url,
+            KAFKA_BOOTSTRAP_SERVERS=bootstrap,
+            KAM_ADMIN_API_KEY=API_KEY,
+            KAM_TIERING_MONTH_CLOSE_AUTOMATIC="false",
+            KAM_TIERING_RELAY_POLL_INTERVAL_S="0.2",
+        )
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.logs = logs
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [str(Path(sys.executable).parent / "kam-tiering"), "--port", str(self.port)]
+        with (self.logs / f"{self.name}-{self.starts}.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    async def ready(self, http: httpx.AsyncClient) -> bool:
+        try:
+            return (await http.get(f"{self.url}/readyz")).status_code == 200
+        except httpx.HTTPError:
+            return False

@@ -6,67 +6,26 @@ Tiering runs as an operator runs it (`kam-tiering`, configured by the environmen
 the billing it accepts goes out through its outbox as `billing.posted` and comes back through its consumer."""
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import uuid
 from contextlib import suppress
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import free_port
 from kam_shared.clock import BUSINESS_TZ
 from kam_shared.events.catalog import CustomerRegistered
 from kam_shared.events.envelope import Envelope
 from kam_shared.messaging.kafka import KafkaTransport
 from kam_shared.testing import eventually, outgoing
 
+from .conftest import API_KEY, Tiering  # noqa: TID252
+
 pytestmark = pytest.mark.integration
 
-API_KEY = "reliability-key"
 BATCHES = 12
 PER_BATCH = 50
 KILL_AFTER = (3, 6, 9)  # batches posted before each SIGKILL
-
-
-class Tiering:
-    def __init__(self, database_url: str, bootstrap: str, logs: Path) -> None:
-        self.env = {name: value for name, value in os.environ.items() if not name.startswith("KAM_")}
-        self.env.update(
-            DATABASE_URL=database_url,
-            KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-            KAM_ADMIN_API_KEY=API_KEY,
-            KAM_TIERING_MONTH_CLOSE_AUTOMATIC="false",
-            KAM_TIERING_RELAY_POLL_INTERVAL_S="0.2",
-        )
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.logs = logs
-        self.process: subprocess.Popen | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        self.starts += 1
-        command = [str(Path(sys.executable).parent / "kam-tiering"), "--port", str(self.port)]
-        with (self.logs / f"tiering-{self.starts}.log").open("wb") as log:
-            self.process = subprocess.Popen(
-                command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    async def ready(self, http: httpx.AsyncClient) -> bool:
-        try:
-            return (await http.get(f"{self.url}/readyz")).status_code == 200
-        except httpx.HTTPError:
-            return False
 
 
 async def test_sigkill_during_billing_loses_nothing_and_counts_nothing_twice(kafka_bootstrap, database_url, tmp_path):
