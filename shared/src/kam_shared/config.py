@@ -99,6 +99,13 @@ class ServiceSettings(BaseSettings):
     consumer_stall_after_s: float = Field(
         default=60, gt=0, description="readiness reports a consumer stalled after this long with work but no progress"
     )
+    kafka_consumer_group_suffix: str = Field(
+        default="",
+        max_length=50,
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="appended to each consumer group: a new suffix reads the topics from their start, to rebuild a"
+        " read model into an empty database",
+    )
     kafka_metadata_max_age_ms: int = Field(
         default=30000, ge=1000, description="how soon clients notice new partitions or a broker that lost topics"
     )

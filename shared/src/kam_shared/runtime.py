@@ -98,13 +98,14 @@ class ServiceRuntime:
                 constraint_retries=settings.consumer_constraint_retries,
                 commit_timeout=settings.consumer_commit_timeout_s,
                 stall_after=settings.consumer_stall_after_s,
+                group_suffix=settings.kafka_consumer_group_suffix,
             )
             for subscription in definition.subscriptions
         ]
         if isinstance(self.transport, InProcessTransport):
             # Records stay on the in-memory bus until these groups have them, even if they subscribe late.
             for subscription in definition.subscriptions:
-                self.transport.expect(subscription.consumer, subscription.topics)
+                self.transport.expect(subscription.consumer + settings.kafka_consumer_group_suffix, subscription.topics)
         self.housekeeper = Housekeeper(
             engine=self.engine,
             tables=definition.tables,

@@ -99,8 +99,11 @@ class ConsumerLoop:
         constraint_retries: int = 5,
         commit_timeout: float = 10.0,
         stall_after: float = 60.0,
+        group_suffix: str = "",
     ) -> None:
         self.subscription = subscription
+        # The bus's consumer group: the consumer's name, and a suffix when a read model is rebuilt from the start.
+        self.group = subscription.consumer + group_suffix
         self._transport = transport
         self._sessions = sessions
         self._inbox = tables.inbox
@@ -145,7 +148,7 @@ class ConsumerLoop:
         them."""
         failures = 0
         while True:
-            subscriber = self._transport.subscriber(self.name, self.subscription.topics)
+            subscriber = self._transport.subscriber(self.group, self.subscription.topics)
             self._resume_at.clear()
             self._hold_failures.clear()
             self._held_since.clear()
