@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from dataclasses import replace
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -121,3 +122,29 @@ async def test_an_unparseable_kafka_message_lands_in_the_dead_letter_topic_and_t
 
 async def _counted(harness, expected: dict) -> bool:
     return await harness.counts() == expected
+
+
+async def test_poison_of_every_kind_is_dead_lettered_with_its_reason_and_the_partition_flows(harness, kafka_bootstrap):
+    """Bad JSON, a newer major version of a handled type and an oversized record, then a valid event, all on one
+    partition of a real broker: three dead letters saying why, the valid event counted."""
+    topic = unique_topic()
+    transport = KafkaTransport(kafka_bootstrap, client_id="test-poison", partitions=1)
+    broken = OutgoingRecord(topic=topic, key=b"c-x", value=b"{broken", headers=(("ce_type", b"customer.registered"),))
+    newer = record_of(registered("c-newer"), topic=topic)
+    newer = replace(newer, headers=tuple((dict(newer.headers) | {"ce_schemaversion": b"2.0"}).items()))
+    # Valid JSON padded past the limit: without the size check it would be counted.
+    big = record_of(registered("c-big"), topic=topic)
+    oversized = replace(big, value=big.value + b" " * 4000)
+    await transport.send([broken, newer, oversized, record_of(registered("c-ok"), topic=topic)])
+    consumer = harness.consumer(transport, topics=[topic], name=f"poison-{topic}", max_message_bytes=2048)
+    task = asyncio.create_task(consumer.run())
+    try:
+        await eventually(lambda: _counted(harness, {"c-ok": 1}), timeout=KAFKA_TIMEOUT_S, what="c-ok counted")
+        letters = await read_all(kafka_bootstrap, Topics.dead_letter(topic), expected=3)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await transport.stop()
+    reasons = [dict(letter.headers)["kam_dlq_reason"] for letter in letters]
+    assert reasons == [b"unparseable-data", b"unsupported-schema-version", b"oversized"]
+    assert dict(letters[2].headers)["kam_dlq_detail"].startswith(b"4")  # its size in bytes, over the limit

@@ -90,6 +90,9 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
     consumer_max_records: int = Field(default=500, ge=1)
+    consumer_max_message_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="a record larger than this is dead-lettered as `oversized`"
+    )
     consumer_constraint_retries: int = Field(
         default=5, ge=1, description="attempts of one event failing the same constraint before it is dead-lettered"
     )

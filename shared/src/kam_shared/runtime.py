@@ -99,6 +99,7 @@ class ServiceRuntime:
                 commit_timeout=settings.consumer_commit_timeout_s,
                 stall_after=settings.consumer_stall_after_s,
                 group_suffix=settings.kafka_consumer_group_suffix,
+                max_message_bytes=settings.consumer_max_message_bytes,
             )
             for subscription in definition.subscriptions
         ]

@@ -100,10 +100,12 @@ class ConsumerLoop:
         commit_timeout: float = 10.0,
         stall_after: float = 60.0,
         group_suffix: str = "",
+        max_message_bytes: int = 1024 * 1024,
     ) -> None:
         self.subscription = subscription
         # The bus's consumer group: the consumer's name, and a suffix when a read model is rebuilt from the start.
         self.group = subscription.consumer + group_suffix
+        self._max_message_bytes = max_message_bytes
         self._transport = transport
         self._sessions = sessions
         self._inbox = tables.inbox
@@ -237,6 +239,10 @@ class ConsumerLoop:
             if declared is not None and declared not in handlers:
                 # Not ours: whatever its version or shape, it is not for this consumer to judge.
                 self._metrics.events_skipped.labels(self.name, declared[:100]).inc()
+                continue
+            if len(record.value or b"") > self._max_message_bytes:
+                # No event of the suite comes near this size: parsing it would only spend memory on a bad record.
+                await self._dead_letter(record, "oversized", f"{len(record.value)} bytes > {self._max_message_bytes}")
                 continue
             try:
                 envelope = decode(record.value, record.headers)
