@@ -13,21 +13,23 @@ import httpx
 from conftest import free_port
 
 API_KEY = "reliability-key"
+PRODUCE = 0  # the Kafka protocol's api key of a Produce request
 
 
 class TcpProxy:
     """Forwards TCP both ways between clients and a server on `upstream_port`.
 
-    While `dropping`, what the server sends back is thrown away; `resume()` closes the connections that lost bytes
-    (their framing is broken), so clients connect again. While `refusing`, every connection is closed at once and
-    new ones are closed as they come: the server is unreachable."""
+    It reads the Kafka protocol's frames: while `dropping`, the broker's answers to Produce requests are thrown away
+    (the records are stored, the producer never hears so). While `refusing`, every connection is closed at once and
+    new ones are closed as they come: the server is unreachable (any protocol). `resume()` ends both."""
 
-    def __init__(self, upstream_port: int, port: int) -> None:
+    def __init__(self, upstream_port: int, port: int, *, kafka: bool = True) -> None:
+        self.kafka = kafka
         self.upstream_port = upstream_port
         self.port = port
         self.dropping = False
         self.refusing = False
-        self.dropped_bytes = 0
+        self.dropped_answers = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
@@ -64,22 +66,56 @@ class TcpProxy:
             client_writer.close()
             return
         self._writers |= {client_writer, broker_writer}
-        await asyncio.gather(
-            self._pipe(client_reader, broker_writer, drops=False),
-            self._pipe(broker_reader, client_writer, drops=True),
-            return_exceptions=True,
-        )
+        produce_ids: set[int] = set()  # correlation ids of this connection's Produce requests
+        if self.kafka:
+            pipes = (
+                self._requests(client_reader, broker_writer, produce_ids),
+                self._responses(broker_reader, client_writer, produce_ids),
+            )
+        else:
+            pipes = (self._raw(client_reader, broker_writer), self._raw(broker_reader, client_writer))
+        await asyncio.gather(*pipes, return_exceptions=True)
         for writer in (client_writer, broker_writer):
             writer.close()
             self._writers.discard(writer)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, drops: bool) -> None:
+    async def _raw(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with suppress(ConnectionError, OSError):
             while data := await reader.read(65536):
-                if drops and self.dropping:
-                    self.dropped_bytes += len(data)
-                    continue
                 writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _requests(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, produce_ids: set[int]
+    ) -> None:
+        """Client to broker, frame by frame (size, api key, api version, correlation id, ...): notes each Produce."""
+        with suppress(ConnectionError, OSError, asyncio.IncompleteReadError):
+            while True:
+                size = await reader.readexactly(4)
+                frame = await reader.readexactly(int.from_bytes(size, "big"))
+                if int.from_bytes(frame[0:2], "big") == PRODUCE:
+                    produce_ids.add(int.from_bytes(frame[4:8], "big"))
+                writer.write(size + frame)
+                await writer.drain()
+        writer.close()
+
+    async def _responses(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, produce_ids: set[int]
+    ) -> None:
+        """Broker to client, frame by frame (size, correlation id, ...): while dropping, each answer to a Produce the
+        broker has taken is thrown away whole, so the connection's framing stays sound and the producer times out."""
+        with suppress(ConnectionError, OSError, asyncio.IncompleteReadError):
+            while True:
+                size = await reader.readexactly(4)
+                frame = await reader.readexactly(int.from_bytes(size, "big"))
+                correlation = int.from_bytes(frame[0:4], "big")
+                if correlation in produce_ids:
+                    produce_ids.discard(correlation)
+                    if self.dropping:
+                        self.dropped_answers += 1
+                        continue
+                writer.write(size + frame)
                 await writer.drain()
         writer.close()
 

@@ -65,7 +65,7 @@ async def test_billing_arriving_while_the_database_is_down_waits_and_counts_once
     broker = tansu()
     direct = await database_url("tiering")
     host, _, rest = direct.rsplit("@", 1)[1].partition("/")
-    proxy = TcpProxy(int(host.rsplit(":", 1)[1]) if ":" in host else 5432, free_port())
+    proxy = TcpProxy(int(host.rsplit(":", 1)[1]) if ":" in host else 5432, free_port(), kafka=False)
     await proxy.start()
     async with AsyncExitStack() as stack:
         stack.push_async_callback(proxy.stop)
