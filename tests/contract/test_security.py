@@ -1,4 +1,5 @@
-"""Who may call what: named API keys with scopes, bearer JWTs of frontend users, rate limits and the audit trail."""
+"""Who may call what: named API keys with scopes, bearer JWTs of frontend users, rate limits and the audit trail.
+Idempotency keys are in test_idempotency_keys.py."""
 
 import base64
 import hashlib
@@ -7,15 +8,13 @@ import json
 import logging
 import threading
 import time
-from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from sqlalchemy import text
 
@@ -25,65 +24,8 @@ from kam_registry.main import create_app as create_registry
 from kam_shared.http import create_service_app
 from kam_shared.runtime import ServiceRuntime
 from kam_shared.testing import TEST_API_KEY, running
-from kam_tiering.config import TieringSettings
-from kam_tiering.main import create_app as create_tiering
 
-SECRET = "a-shared-secret-of-the-token-issuer-0123456789"
-CUSTOMER = {
-    "full_name": "Xiamen Harbour Logistics Co., Ltd.",
-    "uscc": "91350100M000100Y43",
-    "industry": "manufacturing",
-    "branch": "XM01",
-    "county": "Siming",
-    "address": "1 Harbour Road, Xiamen",
-    "contacts": [{"name": "Li Wei", "role": "logistics manager", "phone": "0592-5550100"}],
-}
-
-
-def as_caller(admin: httpx.AsyncClient, **headers: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=admin._transport, base_url="http://test", headers=headers)
-
-
-async def issue(admin: httpx.AsyncClient, *scopes: str, name: str = "partner") -> dict:
-    response = await admin.post("/v1/admin/keys", json={"name": name, "scopes": list(scopes)})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def token(claims: dict | None = None, *, secret: str = SECRET, drop: tuple[str, ...] = (), **headers) -> str:
-    now = int(time.time())
-    body = {"sub": "u-1001", "iss": "kam-suite", "aud": "kam-suite", "exp": now + 600, "roles": ["viewer"]}
-    body.update(claims or {})
-    for name in drop:
-        body.pop(name)
-    return jwt.encode(body, secret, algorithm="HS256", headers=headers or None)
-
-
-@pytest.fixture
-async def registry(database_url):
-    settings = RegistrySettings(
-        database_url=await database_url("registry"),
-        admin_api_key=TEST_API_KEY,
-        jwt_secret=SECRET,
-        rate_limit_per_s=0,
-    )
-    app = create_registry(settings)
-    async with running(app, TEST_API_KEY) as admin:
-        yield app, admin
-
-
-@pytest.fixture
-async def tiering(database_url):
-    settings = TieringSettings(
-        database_url=await database_url("tiering"), admin_api_key=TEST_API_KEY, month_close_automatic=False
-    )
-    async with running(create_tiering(settings), TEST_API_KEY) as admin:
-        yield admin
-
-
-async def rows(app: FastAPI, sql: str) -> list:
-    async with app.state.runtime.engine.connect() as conn:
-        return list(await conn.execute(text(sql)))
+from .conftest import CUSTOMER, SECRET, as_caller, issue, rows, token  # noqa: TID252
 
 
 class TestNamedKeys:
@@ -416,88 +358,3 @@ class TestAuditTrail:
         logged = "\n".join(record.getMessage() + json.dumps(record.__dict__, default=str) for record in caplog.records)
         for secret in (created["key"], bearer, TEST_API_KEY, SECRET):
             assert secret not in logged
-
-
-class TestIdempotencyKeys:
-    async def test_a_retry_with_the_same_key_and_body_gets_the_first_answer_and_changes_nothing(self, registry):
-        app, admin = registry
-        first = await admin.post("/v1/customers", json=CUSTOMER, headers={"Idempotency-Key": "reg-0001"})
-        again = await admin.post("/v1/customers", json=CUSTOMER, headers={"Idempotency-Key": "reg-0001"})
-        unkeyed = await admin.post("/v1/customers", json=CUSTOMER)
-
-        assert first.status_code == again.status_code == 201
-        assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
-        assert again.headers["location"] == first.headers["location"]
-        assert "Idempotent-Replayed" not in first.headers
-        assert unkeyed.status_code == 409  # without the key the same body is a second registration, refused
-        assert len(await rows(app, "SELECT id FROM customer")) == 1
-
-    async def test_the_same_key_with_another_body_is_a_422_and_the_first_answer_stands(self, registry):
-        app, admin = registry
-        await admin.post("/v1/customers", json=CUSTOMER, headers={"Idempotency-Key": "reg-0002"})
-        other = {**CUSTOMER, "full_name": "Another Company", "uscc": "911100007109288314"}
-        response = await admin.post("/v1/customers", json=other, headers={"Idempotency-Key": "reg-0002"})
-
-        assert response.status_code == 422
-        assert response.json()["errors"] == [{"field": "Idempotency-Key", "reason": "was used with another request"}]
-        assert len(await rows(app, "SELECT id FROM customer")) == 1
-
-    async def test_keys_belong_to_their_caller(self, registry):
-        app, admin = registry
-        writer = await issue(admin, "customers:read", "customers:write")
-        await admin.post("/v1/customers", json=CUSTOMER, headers={"Idempotency-Key": "shared-1"})
-        other = {**CUSTOMER, "full_name": "Another Company", "uscc": "911100007109288314"}
-        async with as_caller(admin, **{"X-API-Key": writer["key"], "Idempotency-Key": "shared-1"}) as caller:
-            response = await caller.post("/v1/customers", json=other)
-        assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
-        assert len(await rows(app, "SELECT id FROM customer")) == 2
-
-    async def test_a_refused_request_keeps_no_answer_and_a_bad_key_is_a_422(self, registry):
-        _, admin = registry
-        reader = await issue(admin, "customers:read")
-        async with as_caller(admin, **{"X-API-Key": reader["key"], "Idempotency-Key": "k-3"}) as caller:
-            assert (await caller.post("/v1/customers", json=CUSTOMER)).status_code == 403
-            retried = await caller.post("/v1/customers", json=CUSTOMER)
-        assert retried.status_code == 403 and "Idempotent-Replayed" not in retried.headers
-        for bad in ("", "has space", "x" * 201, "中文"):
-            response = await admin.post("/v1/customers", json=CUSTOMER, headers={"Idempotency-Key": bad.encode()})
-            assert response.status_code == 422, bad
-            assert response.json()["errors"][0]["field"] == "Idempotency-Key"
-
-    async def test_a_key_whose_first_request_still_runs_is_a_409_and_an_abandoned_one_is_taken_over(self, registry):
-        app, admin = registry
-        now = app.state.runtime.clock.now()
-        table = app.state.runtime.definition.security.idempotency_key
-        async with app.state.runtime.engine.begin() as conn:
-            await conn.execute(
-                table.insert().values(caller="bootstrap:admin", key="running", fingerprint="f" * 64, created_at=now),
-            )
-            await conn.execute(
-                table.insert().values(
-                    caller="bootstrap:admin", key="abandoned", fingerprint="f" * 64, created_at=now - timedelta(hours=1)
-                ),
-            )
-        running_answer = await admin.post("/v1/customers", json=CUSTOMER, headers={"Idempotency-Key": "running"})
-        assert running_answer.status_code == 409 and running_answer.headers["Retry-After"] == "1"
-        taken = await admin.post("/v1/customers", json=CUSTOMER, headers={"Idempotency-Key": "abandoned"})
-        assert taken.status_code == 201
-
-    async def test_a_partner_resending_a_billing_batch_gets_the_first_answer(self, tiering):
-        partner = await issue(tiering, "billing:write")
-        batch = {
-            "events": [
-                {
-                    "billing_id": "B-9",
-                    "account_no": "ACC-9",
-                    "amount_minor": 100,
-                    "currency": "CNY",
-                    "business_line": "express",
-                    "posted_on": "2026-12-01",
-                }
-            ]
-        }
-        async with as_caller(tiering, **{"X-API-Key": partner["key"], "Idempotency-Key": "batch-77"}) as caller:
-            first = await caller.post("/v1/billing-events", json=batch)
-            again = await caller.post("/v1/billing-events", json=batch)
-        assert first.status_code == again.status_code == 202
-        assert again.json() == first.json() == {"accepted": 1, "duplicates": 0, "rejected": []}

@@ -1,94 +1,36 @@
-"""The one contract between the services: every event's wire name, topic, schema version and data."""
+"""The one contract between the services: every event's wire name, topic, schema version and data.
 
-import re
+The shared types and the base model are in kam_shared.events.base, the service desk's events in
+kam_shared.events.tickets; all are named here, where every service imports them from."""
+
 from datetime import date
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictInt,
-    StringConstraints,
-    field_validator,
-    model_validator,
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+
+from kam_shared.events.base import (
+    FIRST_BUSINESS_YEAR,
+    LAST_BUSINESS_YEAR,
+    TIERS,
+    AccountNo,
+    BusinessDate,
+    Channel,
+    Event,
+    TicketType,
+    Tier,
+    Topics,
 )
-
-from kam_shared.validation import NO_CONTROL_CHARACTERS, refuse_nul
-
-
-class Topics:
-    # One topic per producing side keeps each customer's events in order within that side (key = customer id).
-    REGISTRY = "kam.registry"
-    BILLING = "kam.billing"
-    TIERING = "kam.tiering"
-    SERVICE_DESK = "kam.service-desk"
-
-    ALL = (REGISTRY, BILLING, TIERING, SERVICE_DESK)
-
-    @staticmethod
-    def dead_letter(topic: str) -> str:
-        return f"{topic}.dlq"
-
-
-Tier = Literal["strategic", "platinum", "gold", "vip", "standard"]
-TIERS: tuple[Tier, ...] = ("strategic", "platinum", "gold", "vip", "standard")
-TicketType = Literal["complaint", "change_request", "repair", "billing_dispute", "inquiry"]
-Channel = Literal["phone", "email", "letter", "fax", "web", "counter", "account_manager", "partner_api", "chat"]
-
-
-# A billing account number, as the registry links it and partners bill it: one rule on both sides, so billing
-# can never wait for an account the registry cannot link.
-AccountNo = Annotated[
-    str,
-    StringConstraints(strict=True, min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z._:/-]*$"),
-    Field(description="billing account number: a letter or digit, then letters, digits and . _ : / -"),
-]
-
-# Business dates (posting dates, months asked for) lie in these years; anything outside is a typo or an attack.
-FIRST_BUSINESS_YEAR = 2000
-LAST_BUSINESS_YEAR = 2100
-
-
-def _date_written_as_text(value: Any) -> Any:
-    # A number is no date: lax parsing would take 0 or 1.7e9 as a Unix time. Nor is an instant: lax parsing
-    # would take the date part of "2026-11-10T00:00:00-10:00", whatever day it is in the carrier's time zone.
-    if isinstance(value, int | float | bool) or (isinstance(value, str) and not _DATE_TEXT.fullmatch(value)):
-        raise ValueError("a date is written YYYY-MM-DD")
-    return value
-
-
-_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _in_business_years(value: date) -> date:
-    if not FIRST_BUSINESS_YEAR <= value.year <= LAST_BUSINESS_YEAR:
-        raise ValueError(f"the year must lie in {FIRST_BUSINESS_YEAR}..{LAST_BUSINESS_YEAR}")
-    return value
-
-
-BusinessDate = Annotated[date, BeforeValidator(_date_written_as_text), AfterValidator(_in_business_years)]
-
-
-class Event(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    # An event that validates can be stored by every consumer: PostgreSQL text cannot hold NUL.
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        return refuse_nul(value)
-
-    TYPE: ClassVar[str]
-    TOPIC: ClassVar[str]
-    SCHEMA_VERSION: ClassVar[int] = 1
-
-    @property
-    def subject(self) -> str | None:
-        return getattr(self, "customer_id", None)
+from kam_shared.events.tickets import (
+    EscalationReason,
+    SlaTarget,
+    TicketClosed,
+    TicketEscalated,
+    TicketOpened,
+    TicketResolved,
+    TicketSlaBreached,
+    TicketSlaWarned,
+)
+from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 
 class CustomerProfile(Event):
@@ -342,96 +284,6 @@ class AnomalyWithdrawn(Event):
     withdrawn_at: AwareDatetime
 
 
-class TicketOpened(Event):
-    TYPE = "ticket.opened"
-    TOPIC = Topics.SERVICE_DESK
-
-    ticket_id: str
-    customer_id: str
-    type: TicketType
-    channel: Channel
-    priority: str
-    level: int
-    tier: Tier
-    received_at: AwareDatetime
-    first_response_due_at: AwareDatetime
-    resolution_due_at: AwareDatetime
-
-
-SlaTarget = Literal["first_response", "resolution"]
-EscalationReason = Literal["first_response_missed", "resolution_missed", "requested", "reopened"]
-
-
-class TicketEscalated(Event):
-    """A ticket moved up a handling level (0 service centre .. 3 marketing head), and who holds it there."""
-
-    TYPE = "ticket.escalated"
-    TOPIC = Topics.SERVICE_DESK
-
-    ticket_id: str
-    customer_id: str
-    from_level: int = Field(ge=0, le=3)
-    to_level: int = Field(ge=0, le=3)
-    reason: EscalationReason
-    holder_id: str | None = Field(description="staff id of the person who holds the ticket at to_level, or null")
-    escalated_at: AwareDatetime
-
-
-class TicketSlaWarned(Event):
-    """A share of a target (80 % by default) has run on the ticket's clock and the target is not met yet."""
-
-    TYPE = "ticket.sla_warned"
-    TOPIC = Topics.SERVICE_DESK
-
-    ticket_id: str
-    customer_id: str
-    target: SlaTarget
-    due_at: AwareDatetime
-    level: int
-    holder_id: str | None = None
-    warned_at: AwareDatetime
-
-
-class TicketSlaBreached(Event):
-    """A target fell due unmet: the first response (not acknowledged) or the resolution (not resolved)."""
-
-    TYPE = "ticket.sla_breached"
-    TOPIC = Topics.SERVICE_DESK
-
-    ticket_id: str
-    customer_id: str
-    target: SlaTarget
-    due_at: AwareDatetime
-    level: int = Field(description="the level the ticket was at when the target fell due")
-    breached_at: AwareDatetime
-
-
-class TicketResolved(Event):
-    TYPE = "ticket.resolved"
-    TOPIC = Topics.SERVICE_DESK
-
-    ticket_id: str
-    customer_id: str
-    type: TicketType
-    tier: Tier
-    level: int
-    received_at: AwareDatetime
-    resolved_at: AwareDatetime
-    first_response_met: bool
-    resolution_met: bool
-    elapsed_s: int = Field(ge=0, description="seconds from received_at to resolved_at, pauses included")
-    stopped_s: int = Field(ge=0, description="of which seconds the ticket was paused waiting on the customer")
-
-
-class TicketClosed(Event):
-    TYPE = "ticket.closed"
-    TOPIC = Topics.SERVICE_DESK
-
-    ticket_id: str
-    customer_id: str
-    closed_at: AwareDatetime
-
-
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (
@@ -471,6 +323,7 @@ __all__ = [
     "AnomalyDetected",
     "AnomalyKind",
     "AnomalyWithdrawn",
+    "Channel",
     "BillingAccountClosed",
     "BillingAccountLinked",
     "BillingPosted",
@@ -495,6 +348,7 @@ __all__ = [
     "TicketResolved",
     "TicketSlaBreached",
     "TicketSlaWarned",
+    "TicketType",
     "Topics",
     "event_class",
 ]
