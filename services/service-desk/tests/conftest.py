@@ -11,6 +11,7 @@ from kam_shared.events.catalog import (
     CustomerUpdated,
     ManagerAssigned,
     StaffRegistered,
+    StaffUpdated,
     Tier,
     TierChanged,
     TierReason,
@@ -62,6 +63,21 @@ class Events:
     @staticmethod
     def staff(staff_id: str, *, level: int, org_unit: str = "HQ", name: str = "Li Wei") -> StaffRegistered:
         return StaffRegistered(staff_id=staff_id, name=name, org_unit=org_unit, level=level, registered_at=T0)
+
+    @staticmethod
+    def staff_updated(
+        staff_id: str, *, level: int, sequence: int, active: bool = True, org_unit: str = "HQ", name: str = "Li Wei"
+    ) -> StaffUpdated:
+        return StaffUpdated(
+            staff_id=staff_id,
+            name=name,
+            org_unit=org_unit,
+            level=level,
+            active=active,
+            changed=["level"],
+            sequence=sequence,
+            updated_at=T0,
+        )
 
     @staticmethod
     def managers(customer_id: str, *, a: str | None, b: str | None = None) -> ManagerAssigned:

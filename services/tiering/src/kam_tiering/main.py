@@ -15,6 +15,7 @@ from kam_tiering.close.router import router as close_router
 from kam_tiering.close.runner import MonthCloser
 from kam_tiering.close.scheduler import CloseScheduler
 from kam_tiering.config import TieringSettings
+from kam_tiering.group.router import router as group_router
 from kam_tiering.messaging.subscriptions import subscriptions
 from kam_tiering.override.router import router as override_router
 from kam_tiering.rfm.router import router as rfm_router
@@ -44,7 +45,7 @@ def create_app(
         runtime,
         title="KAM Suite tiering",
         description="Billing intake, the revenue ledger, tier classification by versioned policy, anomalies.",
-        routers=[billing_router, tier_router, close_router, anomaly_router, rfm_router, override_router],
+        routers=[billing_router, tier_router, group_router, close_router, anomaly_router, rfm_router, override_router],
     )
     app.state.policy = policy
     app.state.month_closer = MonthCloser(runtime, policy, batch_size=settings.month_close_batch_size)

@@ -132,6 +132,30 @@ class StaffRegistered(Event):
         return f"staff:{self.staff_id}"
 
 
+class StaffUpdated(Event):
+    """A change of a staff member: the whole record after it, which fields changed, and whether they still serve.
+
+    A staff member who has left (`active` false) keeps their history but is given no new customers or tickets."""
+
+    TYPE = "staff.updated"
+    TOPIC = Topics.REGISTRY
+
+    staff_id: str
+    name: str
+    org_unit: str
+    level: int = Field(ge=0, le=3)
+    contacts: list[StaffContact] = []
+    active: bool = True
+    changed: list[str]
+    # Per-staff sequence of the registry's changes: registration is 1, each staff.updated one more.
+    sequence: int = Field(ge=2)
+    updated_at: AwareDatetime
+
+    @property
+    def subject(self) -> str | None:
+        return f"staff:{self.staff_id}"
+
+
 class ManagerAssigned(Event):
     """A customer's account managers after a change: A (primary) and B (backup), and who they were before."""
 
@@ -293,6 +317,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BillingAccountClosed,
         CustomerGroupChanged,
         StaffRegistered,
+        StaffUpdated,
         ManagerAssigned,
         BillingPosted,
         TierChanged,
@@ -337,6 +362,7 @@ __all__ = [
     "RevenueUpdated",
     "StaffContact",
     "StaffRegistered",
+    "StaffUpdated",
     "Tier",
     "TierChanged",
     "TierReason",

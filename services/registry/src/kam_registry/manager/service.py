@@ -9,7 +9,7 @@ from kam_registry.manager.exceptions import UnknownStaff
 from kam_registry.manager.models import ManagerAssignment
 from kam_registry.manager.schemas import Assignment, ManagedCustomer, ManagedCustomers, ManagersRead, ManagersUpdate
 from kam_registry.staff import repository as staff
-from kam_registry.staff.exceptions import StaffNotFound
+from kam_registry.staff.exceptions import StaffHasLeft, StaffNotFound
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import ManagerAssigned
 from kam_shared.messaging.outbox import Outbox
@@ -24,11 +24,14 @@ async def assign(
     if await customers.get_for_update(session, customer_id) is None:
         raise CustomerNotFound(customer_id)
     wanted = {"a": managers_in.a, "b": managers_in.b}
-    known = await staff.existing_ids(session, {staff_id for staff_id in wanted.values() if staff_id})
+    known = await staff.states(session, {staff_id for staff_id in wanted.values() if staff_id})
+    before = await repository.current(session, customer_id)
     for role, staff_id in wanted.items():
         if staff_id is not None and staff_id not in known:
             raise UnknownStaff(role, staff_id)
-    before = await repository.current(session, customer_id)
+        # Someone who has left keeps the customers they still hold until reassigned, but gains none.
+        if staff_id is not None and not known[staff_id] and before.get(role) != staff_id:
+            raise StaffHasLeft(role, staff_id)
     changed = [role for role in ROLES if before.get(role) != wanted[role]]
     if changed:
         now = clock.now()

@@ -8,10 +8,16 @@ async def get(session: AsyncSession, staff_id: str) -> Staff | None:
     return await session.get(Staff, staff_id)
 
 
-async def existing_ids(session: AsyncSession, staff_ids: set[str]) -> set[str]:
+async def get_for_update(session: AsyncSession, staff_id: str) -> Staff | None:
+    return (await session.execute(select(Staff).where(Staff.id == staff_id).with_for_update())).scalar_one_or_none()
+
+
+async def states(session: AsyncSession, staff_ids: set[str]) -> dict[str, bool]:
+    """Whether each known staff member still serves (`active`); unknown ids are absent."""
     if not staff_ids:
-        return set()
-    return set((await session.execute(select(Staff.id).where(Staff.id.in_(staff_ids)))).scalars())
+        return {}
+    query = select(Staff.id, Staff.active).where(Staff.id.in_(staff_ids))
+    return {staff_id: active for staff_id, active in (await session.execute(query)).all()}
 
 
 async def add(session: AsyncSession, staff: Staff) -> None:
@@ -20,9 +26,17 @@ async def add(session: AsyncSession, staff: Staff) -> None:
 
 
 async def page(
-    session: AsyncSession, *, org_unit: str | None, level: int | None, after_id: str | None, limit: int
+    session: AsyncSession,
+    *,
+    org_unit: str | None,
+    level: int | None,
+    active: bool | None,
+    after_id: str | None,
+    limit: int,
 ) -> list[Staff]:
     query = select(Staff)
+    if active is not None:
+        query = query.where(Staff.active.is_(active))
     if org_unit is not None:
         query = query.where(Staff.org_unit == org_unit)
     if level is not None:

@@ -4,7 +4,13 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar, cast
 
 from kam_reporting.customer_view import repository
-from kam_shared.events.catalog import CustomerRegistered, CustomerUpdated, RevenueUpdated, TierChanged
+from kam_shared.events.catalog import (
+    CustomerGroupChanged,
+    CustomerRegistered,
+    CustomerUpdated,
+    RevenueUpdated,
+    TierChanged,
+)
 from kam_shared.events.envelope import Envelope
 from kam_shared.messaging.consumer import HandlerContext
 
@@ -75,6 +81,27 @@ async def on_revenue_updated(ctx: HandlerContext, envelopes: Sequence[Envelope])
                 "updated_at": now,
             }
             for event in _newest(_events(envelopes, RevenueUpdated))
+        ],
+    )
+
+
+async def on_group_changed(ctx: HandlerContext, envelopes: Sequence[Envelope]) -> None:
+    now = ctx.clock.now()
+    newest: dict[str, CustomerGroupChanged] = {}
+    for event in _events(envelopes, CustomerGroupChanged):
+        held = newest.get(event.customer_id)
+        if held is None or event.changed_at >= held.changed_at:
+            newest[event.customer_id] = event
+    await repository.apply_group_changes(
+        ctx.session,
+        [
+            {
+                "customer_id": event.customer_id,
+                "parent_id": event.parent_id,
+                "group_changed_at": event.changed_at,
+                "updated_at": now,
+            }
+            for event in newest.values()
         ],
     )
 

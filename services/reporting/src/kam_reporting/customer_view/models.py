@@ -34,4 +34,8 @@ class CustomerView(ReportingModel, table=True):
     currency: str | None = Field(default=None, max_length=3)
     revenue_as_of: date | None = None
     revenue_sequence: int | None = Field(default=None, sa_type=BigInteger)
+    # The parent customer as the registry's customer.group_changed last placed it; null when it stands alone.
+    parent_id: str | None = Field(default=None, max_length=64, index=True)
+    # The registry's time of that change: an older change arriving late changes nothing.
+    group_changed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

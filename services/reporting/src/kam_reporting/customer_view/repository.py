@@ -78,3 +78,23 @@ async def _apply_newer(session: AsyncSession, rows: Sequence[Row], *, sequence: 
         .values({name: bindparam(f"new_{name}") for name in fields})
     )
     await session.execute(statement, [{f"new_{name}": value for name, value in row.items()} for row in rows])
+
+
+async def apply_group_changes(session: AsyncSession, rows: Sequence[Row]) -> None:
+    """Stores each customer's parent where the change is not older than the one held, creating missing rows."""
+    if not rows:
+        return
+    await session.execute(
+        insert_ignoring_conflicts(customer_view, _dialect(session), ["customer_id"]),
+        [{"customer_id": row["customer_id"], "updated_at": row["updated_at"]} for row in rows],
+    )
+    stored = customer_view.c.group_changed_at
+    statement = (
+        update(customer_view)
+        .where(
+            customer_view.c.customer_id == bindparam("new_customer_id"),
+            or_(stored.is_(None), stored <= bindparam("new_group_changed_at")),
+        )
+        .values({name: bindparam(f"new_{name}") for name in ("parent_id", "group_changed_at", "updated_at")})
+    )
+    await session.execute(statement, [{f"new_{name}": value for name, value in row.items()} for row in rows])

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Column, Index
+from sqlalchemy import BigInteger, Boolean, Column, Index, true
 from sqlmodel import Field
 
 from kam_service_desk.tables import ServiceDeskModel
@@ -17,6 +17,10 @@ class Staff(ServiceDeskModel, table=True):
     name: str = Field(max_length=200)
     org_unit: str = Field(max_length=50)
     level: int
+    # False once the registry recorded that they left: no new tickets are routed or assigned to them.
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
+    # The registry's per-staff sequence held (registration 1, each staff.updated one more): older changes nothing.
+    sequence: int = Field(default=1, sa_column=Column(BigInteger, nullable=False, server_default="1"))
     registered_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 

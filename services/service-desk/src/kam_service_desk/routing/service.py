@@ -8,24 +8,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.routing import repository
 from kam_service_desk.routing.models import CustomerManagers, Staff
-from kam_shared.events.catalog import ManagerAssigned, StaffRegistered
+from kam_shared.events.catalog import ManagerAssigned, StaffRegistered, StaffUpdated
 
 ACCOUNT_MANAGER_LEVEL = 1
 
 
-async def record_staff(session: AsyncSession, *, event: StaffRegistered) -> None:
-    staff = await repository.get_staff(session, event.staff_id)
+async def record_staff(session: AsyncSession, *, event: StaffRegistered | StaffUpdated) -> bool:
+    """Keeps the staff member as the registry's newest record of them; an older or repeated one changes nothing."""
+    sequence = event.sequence if isinstance(event, StaffUpdated) else 1
+    staff = await repository.get_staff_for_update(session, event.staff_id)
     if staff is None:
         staff = Staff(
             staff_id=event.staff_id,
             name=event.name,
             org_unit=event.org_unit,
             level=event.level,
-            registered_at=event.registered_at,
+            # A change that overtook the registration: its own time stands in until the registration comes.
+            registered_at=event.registered_at if isinstance(event, StaffRegistered) else event.updated_at,
+            sequence=0,
         )
-    else:
-        staff.name, staff.org_unit, staff.level = event.name, event.org_unit, event.level
+    elif isinstance(event, StaffRegistered):
+        staff.registered_at = event.registered_at
+    if sequence <= staff.sequence:
+        await repository.add(session, staff)
+        return False
+    staff.name, staff.org_unit, staff.level, staff.sequence = event.name, event.org_unit, event.level, sequence
+    staff.active = event.active if isinstance(event, StaffUpdated) else True
     await repository.add(session, staff)
+    return True
 
 
 async def record_managers(session: AsyncSession, *, event: ManagerAssigned) -> bool:
@@ -46,7 +56,12 @@ async def holder_for(session: AsyncSession, *, customer_id: str, branch: str | N
         return None
     if level == ACCOUNT_MANAGER_LEVEL:
         managers = await repository.get_managers(session, customer_id)
-        return (managers.manager_a or managers.manager_b) if managers is not None else None
+        if managers is None:
+            return None
+        for staff_id in (managers.manager_a, managers.manager_b):
+            if staff_id is not None and await repository.serving(session, staff_id):
+                return staff_id
+        return None
     staff: Staff | None = None
     if branch is not None:
         staff = await repository.first_at_level(session, level, branch)

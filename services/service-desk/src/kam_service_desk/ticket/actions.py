@@ -13,7 +13,13 @@ from kam_service_desk.routing import repository as routing
 from kam_service_desk.sla import policy
 from kam_service_desk.ticket import clock as sla_clock
 from kam_service_desk.ticket import repository
-from kam_service_desk.ticket.exceptions import AtTopLevel, InvalidTransition, StaffNotKnown, TicketNotFound
+from kam_service_desk.ticket.exceptions import (
+    AtTopLevel,
+    InvalidTransition,
+    StaffHasLeft,
+    StaffNotKnown,
+    TicketNotFound,
+)
 from kam_service_desk.ticket.models import Ticket, TicketTimelineEntry
 from kam_service_desk.ticket.schemas import TicketAction, TicketActionIn, TicketStatus
 from kam_shared.clock import Clock
@@ -63,8 +69,11 @@ async def perform(
         details |= _first_response(ticket, now)
     elif action == A.ASSIGN:
         staff_id = cast(str, action_in.staff_id)
-        if await routing.get_staff(session, staff_id) is None:
+        holder = await routing.get_staff(session, staff_id)
+        if holder is None:
             raise StaffNotKnown(staff_id)
+        if not holder.active:
+            raise StaffHasLeft(staff_id)
         details |= {"from_holder_id": ticket.holder_id, "holder_id": staff_id}
         ticket.holder_id = staff_id
     elif action == A.ESCALATE:

@@ -54,3 +54,8 @@ class AtTopLevel(Conflict):
 class StaffNotKnown(InvalidInput):
     def __init__(self, staff_id: str) -> None:
         super().__init__(f"staff {staff_id} is not known to the service desk", field="staff_id")
+
+
+class StaffHasLeft(InvalidInput):
+    def __init__(self, staff_id: str) -> None:
+        super().__init__(f"staff {staff_id} has left and can hold no tickets", field="staff_id")

@@ -6,6 +6,7 @@ from kam_shared.events.catalog import (
     BillingAccountClosed,
     BillingAccountLinked,
     BillingPosted,
+    CustomerGroupChanged,
     CustomerRegistered,
     CustomerUpdated,
     Topics,
@@ -13,6 +14,7 @@ from kam_shared.events.catalog import (
 from kam_shared.messaging.consumer import Handler, Subscription
 from kam_tiering.billing import handlers as billing
 from kam_tiering.customer import handlers as customers
+from kam_tiering.group import handlers as groups
 from kam_tiering.tier.policy import Policy
 
 
@@ -23,5 +25,6 @@ def subscriptions(policy: Policy) -> tuple[Subscription, ...]:
         BillingAccountLinked.TYPE: partial(billing.on_billing_account_linked, policy=policy),
         BillingAccountClosed.TYPE: partial(billing.on_billing_account_closed, policy=policy),
         BillingPosted.TYPE: partial(billing.on_billing_posted, policy=policy),
+        CustomerGroupChanged.TYPE: groups.on_group_changed,
     }
     return (Subscription(consumer="tiering", topics=(Topics.REGISTRY, Topics.BILLING), handlers=handlers),)

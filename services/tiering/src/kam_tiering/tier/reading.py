@@ -24,7 +24,7 @@ async def tier_of(reads: Reads, customer_id: str, *, policy: Policy, today: date
     if found is not None:
         state, override = found
         return with_override(TierRead.model_validate(state), override)
-    await _known(reads, customer_id)
+    await known(reads, customer_id)
     return TierRead(
         customer_id=customer_id,
         tier="standard",
@@ -52,7 +52,7 @@ async def revenue_of(
     from_month, to_month = month_range(from_month, to_month, current_month)
     found = {row["month"]: row for row in await ledger.series(reads, customer_id, from_month, to_month)}
     if not found:
-        await _known(reads, customer_id)
+        await known(reads, customer_id)
     months = []
     month = from_month
     while month <= to_month:
@@ -96,7 +96,7 @@ def month_range(from_month: str | None, to_month: str | None, current_month: str
     return from_month, to_month
 
 
-async def _known(reads: Reads, customer_id: str) -> None:
+async def known(reads: Reads, customer_id: str) -> None:
     # Only customers the registry announced are known: billing naming any other id waits and decides nothing.
     if not await repository.is_known(reads, customer_id):
         raise NotFound(f"customer {customer_id} is not known to tiering")
