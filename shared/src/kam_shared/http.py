@@ -122,8 +122,16 @@ async def require_json_body(request: Request) -> None:
 
 
 def create_service_app(
-    runtime: ServiceRuntime, *, title: str, description: str, routers: Sequence[APIRouter], version: str = "0.1.0"
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    version: str = "0.1.0",
+    larger_bodies: Sequence[tuple[str, int]] = (),
 ) -> FastAPI:
+    """The service's app. `larger_bodies`: (path ending, byte limit) of routes that take files."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -147,7 +155,10 @@ def create_service_app(
     # Idempotency runs inside the body limit, so it only ever reads a body the limit let through.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, read_timeout_s=settings.body_read_timeout_s
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        read_timeout_s=settings.body_read_timeout_s,
+        larger=larger_bodies,
     )
     add_cors(app, settings.cors_origins)
     app.add_middleware(HeadMiddleware)

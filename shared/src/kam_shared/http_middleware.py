@@ -15,18 +15,23 @@ class BodyLimitMiddleware:
     """413 for bodies over the limit, whether announced by Content-Length or streamed without one; 408 for a body
     that stops arriving (a Content-Length longer than what is sent would otherwise hold the request for good)."""
 
-    def __init__(self, app: Any, max_bytes: int, read_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, app: Any, max_bytes: int, read_timeout_s: float = 30.0, larger: Sequence[tuple[str, int]] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.read_timeout_s = read_timeout_s
+        # (path ending, limit): routes that take files, such as an import, with a limit of their own.
+        self.larger = tuple(larger)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
             return
+        max_bytes = next((limit for end, limit in self.larger if scope["path"].endswith(end)), self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._too_large(scope, receive, send, max_bytes)
             return
         messages = []
         size = 0
@@ -40,8 +45,8 @@ class BodyLimitMiddleware:
             if message["type"] != "http.request":
                 break
             size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                await self._too_large(scope, receive, send)
+            if size > max_bytes:
+                await self._too_large(scope, receive, send, max_bytes)
                 return
             if not message.get("more_body", False):
                 break
@@ -59,8 +64,8 @@ class BodyLimitMiddleware:
         detail = f"the request body stopped arriving for {self.read_timeout_s:g} s"
         await _refuse(408, detail, "request-timeout", scope, receive, send)
 
-    async def _too_large(self, scope: dict, receive: Any, send: Any) -> None:
-        detail = f"request body exceeds {self.max_bytes} bytes"
+    async def _too_large(self, scope: dict, receive: Any, send: Any, max_bytes: int) -> None:
+        detail = f"request body exceeds {max_bytes} bytes"
         await _refuse(413, detail, "content-too-large", scope, receive, send)
 
 

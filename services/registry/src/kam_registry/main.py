@@ -1,5 +1,6 @@
 """Composition root of the registry service."""
 
+import sys
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -11,6 +12,8 @@ from kam_registry.claim.router import router as claim_router
 from kam_registry.config import RegistrySettings
 from kam_registry.customer.router import router as customer_router
 from kam_registry.group.router import router as group_router
+from kam_registry.imports.router import router as import_router
+from kam_registry.imports.service import ImportRunner
 from kam_registry.manager.router import router as manager_router
 from kam_registry.messaging.subscriptions import SUBSCRIPTIONS
 from kam_registry.staff.router import router as staff_router
@@ -36,8 +39,9 @@ DEFINITION = ServiceDefinition(
 def create_app(
     settings: RegistrySettings | None = None, *, transport: Transport | None = None, clock: Clock | None = None
 ) -> FastAPI:
-    runtime = ServiceRuntime(DEFINITION, settings or RegistrySettings(), transport=transport, clock=clock)
-    return create_service_app(
+    settings = settings or RegistrySettings()
+    runtime = ServiceRuntime(DEFINITION, settings, transport=transport, clock=clock)
+    app = create_service_app(
         runtime,
         title="KAM Suite registry",
         description="Customers and their archives, billing accounts, account managers, claims and contacts.",
@@ -50,11 +54,21 @@ def create_app(
             claim_router,
             group_router,
             archive_router,
+            import_router,
         ],
+        larger_bodies=[("/v1/imports", settings.max_import_bytes)],
     )
+    runner = ImportRunner(runtime, settings.org_units)
+    app.state.imports = runner
+    app.router.lifespan_context = runner.running_beside(app.router.lifespan_context)
+    return app
 
 
 def run() -> None:
+    if sys.argv[1:2] == ["import"]:
+        from kam_registry.imports.cli import main
+
+        sys.exit(main(sys.argv[2:]))
     serve(
         description="Run the KAM Suite registry service on its own.",
         settings_class=RegistrySettings,

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, text
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field
 
 from kam_registry.tables import RegistryModel
@@ -9,9 +9,12 @@ from kam_shared.db import UtcDateTime
 
 class Customer(RegistryModel, table=True):
     __tablename__ = "customer"
+    __table_args__ = (Index("ix_customer_external_id", "external_id", unique=True),)
 
     id: str = Field(primary_key=True, max_length=36)
     full_name: str = Field(max_length=200)
+    # The customer's id in the system it was imported from: a second import finds it again by this.
+    external_id: str | None = Field(default=None, max_length=100)
     normalized_name: str = Field(max_length=200, index=True)
     short_name: str | None = Field(default=None, max_length=100)
     uscc: str | None = Field(default=None, max_length=18, unique=True)

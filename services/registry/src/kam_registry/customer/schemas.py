@@ -112,6 +112,7 @@ class CustomerUpdate(RequestBody):
 
 class CustomerRead(CustomerFields):
     id: str
+    external_id: str | None = Field(default=None, description="its id in the system it was imported from")
     uscc: str | None
     agreement: Agreement | None
     tier: Tier = Field(description="as tiering last announced it (tier.changed); standard until then")
