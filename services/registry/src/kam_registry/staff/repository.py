@@ -1,17 +1,28 @@
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.staff.models import Staff
+from kam_shared.reads import Reads
+from kam_shared.security.scoping import within
+
+_UNIT_BY_ID = select(Staff.__table__.c.org_unit).where(Staff.__table__.c.id == bindparam("staff_id"))
+
+
+async def unit_of(reads: Reads, staff_id: str) -> str | None:
+    row = await reads.one(_UNIT_BY_ID, staff_id=staff_id)
+    return row["org_unit"] if row else None
 
 
 async def get(session: AsyncSession, staff_id: str) -> Staff | None:
     return await session.get(Staff, staff_id)
 
 
-async def existing_ids(session: AsyncSession, staff_ids: set[str]) -> set[str]:
+async def existing_ids(session: AsyncSession, staff_ids: set[str], *, unit: str | None = None) -> set[str]:
+    """Those of the ids that name staff, of `unit` and below when one is given."""
     if not staff_ids:
         return set()
-    return set((await session.execute(select(Staff.id).where(Staff.id.in_(staff_ids)))).scalars())
+    query = select(Staff.id).where(Staff.id.in_(staff_ids), within(Staff.org_unit, unit))
+    return set((await session.execute(query)).scalars())
 
 
 async def add(session: AsyncSession, staff: Staff) -> None:
@@ -20,9 +31,15 @@ async def add(session: AsyncSession, staff: Staff) -> None:
 
 
 async def page(
-    session: AsyncSession, *, org_unit: str | None, level: int | None, after_id: str | None, limit: int
+    session: AsyncSession,
+    *,
+    org_unit: str | None,
+    level: int | None,
+    after_id: str | None,
+    limit: int,
+    within_unit: str | None = None,
 ) -> list[Staff]:
-    query = select(Staff)
+    query = select(Staff).where(within(Staff.org_unit, within_unit))
     if org_unit is not None:
         query = query.where(Staff.org_unit == org_unit)
     if level is not None:

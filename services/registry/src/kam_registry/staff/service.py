@@ -47,10 +47,21 @@ async def get(session: AsyncSession, *, staff_id: str) -> StaffRead:
 
 
 async def list_staff(
-    session: AsyncSession, *, org_unit: str | None, level: int | None, cursor: str | None, limit: int
+    session: AsyncSession,
+    *,
+    org_unit: str | None,
+    level: int | None,
+    cursor: str | None,
+    limit: int,
+    within_unit: str | None = None,
 ) -> StaffPage:
     rows = await repository.page(
-        session, org_unit=org_unit, level=level, after_id=decode_cursor(cursor, 1)[0] if cursor else None, limit=limit
+        session,
+        org_unit=org_unit,
+        level=level,
+        after_id=decode_cursor(cursor, 1)[0] if cursor else None,
+        limit=limit,
+        within_unit=within_unit,
     )
     more = len(rows) > limit
     rows = rows[:limit]
