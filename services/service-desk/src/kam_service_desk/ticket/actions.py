@@ -19,6 +19,7 @@ from kam_service_desk.ticket.schemas import TicketAction, TicketActionIn, Ticket
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import Event, TicketClosed, TicketResolved
 from kam_shared.messaging.outbox import Outbox
+from kam_shared.security.principal import unit_covers
 
 A = TicketAction
 S = TicketStatus
@@ -41,7 +42,13 @@ TRANSITIONS: dict[TicketAction, dict[TicketStatus, TicketStatus]] = {
 
 
 async def perform(
-    session: AsyncSession, *, ticket_id: str, action_in: TicketActionIn, outbox: Outbox, clock: Clock
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    action_in: TicketActionIn,
+    outbox: Outbox,
+    clock: Clock,
+    unit: str | None = None,
 ) -> Ticket:
     ticket = await repository.get_for_update(session, ticket_id)
     if ticket is None:
@@ -63,7 +70,9 @@ async def perform(
         details |= _first_response(ticket, now)
     elif action == A.ASSIGN:
         staff_id = cast(str, action_in.staff_id)
-        if await routing.get_staff(session, staff_id) is None:
+        staff = await routing.get_staff(session, staff_id)
+        # Staff of another unit than the caller's are unknown to it.
+        if staff is None or (unit is not None and not unit_covers(unit, staff.org_unit)):
             raise StaffNotKnown(staff_id)
         details |= {"from_holder_id": ticket.holder_id, "holder_id": staff_id}
         ticket.holder_id = staff_id
