@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Response
 
 from kam_reporting.tier_report import service
 from kam_reporting.tier_report.schemas import TierReport
-from kam_shared.auth import requires
+from kam_shared.auth import CurrentPrincipal, requires
 from kam_shared.errors import error_responses
 from kam_shared.http import ReadSessionDep
 
@@ -24,12 +24,14 @@ BRANCH = r"^[^\x00-\x1f\x7f]+$"
 )
 async def get_tier_report(
     session: ReadSessionDep,
+    principal: CurrentPrincipal,
     output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
     branch: Annotated[
         str | None, Query(min_length=1, max_length=50, pattern=BRANCH, description="org unit code")
     ] = None,
 ) -> TierReport | Response:
-    report = await service.tier_report(session, branch=branch)
+    # A caller of one org unit gets the report of its unit: other branches' customers are not counted.
+    report = await service.tier_report(session, branch=branch, unit=principal.limited_to)
     if output == "csv":
         return Response(
             service.to_csv(report),
