@@ -22,9 +22,10 @@ async def _customer_branch(request: Request, customer_id: str) -> str | None:
     return await repository.branch_of(request.app.state.runtime.reads, customer_id)
 
 
-def own_customer(detail: str = "is not known to tiering", annotation: object = CustomerId):
+def own_customer(detail: str = "is not known to tiering"):
+    """The guard of a route naming a customer; `detail` is what the route says of an unknown one."""
     not_found: Callable[[str], NotFound] = lambda customer_id: NotFound(f"customer {customer_id} {detail}")  # noqa: E731
-    return owned_by("customer_id", annotation, _customer_branch, not_found)
+    return owned_by("customer_id", CustomerId, _customer_branch, not_found)
 
 
 OWN_CUSTOMER = own_customer()

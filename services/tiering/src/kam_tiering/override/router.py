@@ -18,7 +18,7 @@ router = APIRouter(
 
 CustomerId = Annotated[str, Path(min_length=1, max_length=36, description="the registry's customer id")]
 KNOWN, IN_FORCE, ANY = (
-    own_customer(detail, CustomerId)
+    own_customer(detail)
     for detail in ("is not known to tiering", "has no tier override in force", "has no tier override")
 )
 

@@ -26,7 +26,7 @@ CustomerId = Annotated[str, Path(min_length=1, max_length=36, description="the r
     "/customers/{customer_id}/rfm",
     response_model=RfmRead,
     responses=error_responses(404, 422),
-    dependencies=[own_customer("has no RFM score", CustomerId)],
+    dependencies=[own_customer("has no RFM score")],
 )
 async def get_rfm(
     customer_id: CustomerId,
