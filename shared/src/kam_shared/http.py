@@ -23,6 +23,7 @@ from kam_shared.security.idempotency import IdempotencyMiddleware, IdempotencySt
 from kam_shared.security.keys import KeyStore
 from kam_shared.security.limits import RateLimiter
 from kam_shared.security.router import router as admin_router
+from kam_shared.security.scoping import guarded_parameter
 from kam_shared.security.tokens import TokenVerifier
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -167,6 +168,7 @@ def create_service_app(
     for router in [*routers, admin_router]:
         app.include_router(router, prefix="/v1", dependencies=[Depends(current_principal), Depends(require_json_body)])
     _check_every_route_declares_scopes(app)
+    _check_every_object_route_is_scoped(app)
     return app
 
 
@@ -205,6 +207,30 @@ def _check_every_route_declares_scopes(app: FastAPI) -> None:
             continue
         if not any(declared_scopes(dependency.dependency) for dependency in getattr(context, "dependencies", ())):
             raise RuntimeError(f"route {path} declares no scopes: give its router dependencies=[requires(...)]")
+
+
+def _check_every_object_route_is_scoped(app: FastAPI) -> None:
+    """No /v1 route names an object in its path without checking the object is in the caller's org unit
+    (kam_shared.security.scoping.owned_by), but the carrier-wide ones: every method of the route needs `admin`."""
+    import re
+
+    from fastapi.routing import iter_route_contexts
+
+    for context in iter_route_contexts(app.routes):
+        path = context.path_format
+        if not isinstance(path, str) or not path.startswith("/v1/"):
+            continue
+        dependencies = [dependency.dependency for dependency in getattr(context, "dependencies", ())]
+        dependencies += [dependant.call for dependant in context.dependant.dependencies]
+        guarded = {guarded_parameter(dependency) for dependency in dependencies if dependency is not None}
+        scopes = [declared_scopes(dependency) for dependency in dependencies if declared_scopes(dependency)]
+        reads = (context.methods or set()) <= _SAFE_METHODS
+        admin_only = any(set(scope[0] if reads else scope[1]) == {"admin"} for scope in scopes)
+        for parameter in re.findall(r"{(\w+)(?::\w+)?}", path):
+            if parameter not in guarded and not admin_only:
+                raise RuntimeError(
+                    f"route {path} names {parameter} without checking its org unit: give it owned_by({parameter!r})"
+                )
 
 
 def add_cors(app: FastAPI, origins: Sequence[str]) -> None:

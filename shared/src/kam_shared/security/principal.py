@@ -1,4 +1,8 @@
-"""Who is calling and what they may do: scopes, the roles of frontend users, org units."""
+"""Who is calling and what they may do: scopes, the roles of frontend users, org units.
+
+Org units are hierarchical codes: a unit's descendants are the codes that begin with its code and `/`
+(`GD` covers `GD/GZ01`, which covers `GD/GZ01/TH`; `GZ01` does not cover `GZ010`). No table of units is needed, and
+a flat code such as `GZ01` is a unit with no units below it."""
 
 from dataclasses import dataclass
 from typing import Literal
@@ -24,6 +28,14 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     "partner": frozenset({"billing:write"}),
 }
 
+UNIT_SEPARATOR = "/"
+
+
+def unit_covers(unit: str, other: str | None) -> bool:
+    """Whether `other` is `unit` or a unit below it; an object with no unit belongs to no branch."""
+    return other is not None and (other == unit or other.startswith(unit + UNIT_SEPARATOR))
+
+
 PrincipalKind = Literal["bootstrap", "api-key", "jwt"]
 
 
@@ -45,6 +57,18 @@ class Principal:
 
     def allows_any(self, scopes: tuple[str, ...]) -> bool:
         return any(self.allows(scope) for scope in scopes)
+
+    @property
+    def limited_to(self) -> str | None:
+        """The org unit the caller is confined to; None when it sees the whole carrier (no unit, or `admin`)."""
+        if self.org_unit is None or "admin" in self.scopes or "*" in self.scopes:
+            return None
+        return self.org_unit
+
+    def covers(self, unit: str | None) -> bool:
+        """Whether the caller may see and change an object of this unit (None: of no unit, carrier-wide only)."""
+        limit = self.limited_to
+        return limit is None or unit_covers(limit, unit)
 
     @property
     def rate_key(self) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kam_registry.archive.models import ArchivePart
 from kam_registry.customer.models import Customer
 from kam_registry.manager.models import ManagerAssignment
+from kam_shared.security.scoping import within
 
 
 async def parts_of(session: AsyncSession, customer_id: str) -> dict[str, ArchivePart]:
@@ -20,7 +21,7 @@ async def save(session: AsyncSession, part: ArchivePart) -> None:
 
 
 async def refresh_candidates(
-    session: AsyncSession, *, tiers: Sequence[str], branch: str | None, manager: str | None
+    session: AsyncSession, *, tiers: Sequence[str], branch: str | None, manager: str | None, unit: str | None = None
 ) -> list[tuple[str, str, str, str, datetime, datetime | None]]:
     """Customers of the tiers with a cadence: id, name, branch, tier, registered, last refresh of any part."""
     last = (
@@ -38,7 +39,7 @@ async def refresh_candidates(
             last.c.last_refreshed_at,
         )
         .outerjoin(last, last.c.customer_id == Customer.id)
-        .where(Customer.tier.in_(tiers))
+        .where(Customer.tier.in_(tiers), within(Customer.branch, unit))
     )
     if branch is not None:
         query = query.where(Customer.branch == branch)

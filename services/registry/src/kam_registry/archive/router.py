@@ -13,8 +13,9 @@ from kam_registry.archive.schemas import (
     OverdueList,
 )
 from kam_registry.customer.listing import DEFAULT_PAGE, MAX_PAGE
-from kam_registry.customer.router import CustomerId
-from kam_shared.auth import requires
+from kam_registry.scoping import OWN_CUSTOMER
+from kam_registry.validation import CustomerId
+from kam_shared.auth import CurrentPrincipal, requires
 from kam_shared.errors import error_responses
 from kam_shared.http import RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
@@ -23,12 +24,14 @@ router = APIRouter(tags=["archives"], dependencies=[requires("customers:read", "
 ARCHIVE = "/customers/{customer_id}/archive"
 
 
-@router.get(ARCHIVE, response_model=ArchiveRead, responses=error_responses(404, 422))
+@router.get(ARCHIVE, response_model=ArchiveRead, responses=error_responses(404, 422), dependencies=[OWN_CUSTOMER])
 async def get_archive(customer_id: CustomerId, session: SessionDep) -> ArchiveRead:
     return await service.archive_of(session, customer_id=customer_id, policy=shipped())
 
 
-@router.put(f"{ARCHIVE}/basic", response_model=ArchiveRead, responses=error_responses(404, 422))
+@router.put(
+    f"{ARCHIVE}/basic", response_model=ArchiveRead, responses=error_responses(404, 422), dependencies=[OWN_CUSTOMER]
+)
 async def refresh_basic(
     customer_id: CustomerId, part_in: BasicPart, session: SessionDep, runtime: RuntimeDep
 ) -> ArchiveRead:
@@ -37,7 +40,9 @@ async def refresh_basic(
     )
 
 
-@router.put(f"{ARCHIVE}/extended", response_model=ArchiveRead, responses=error_responses(404, 422))
+@router.put(
+    f"{ARCHIVE}/extended", response_model=ArchiveRead, responses=error_responses(404, 422), dependencies=[OWN_CUSTOMER]
+)
 async def refresh_extended(
     customer_id: CustomerId, part_in: ExtendedPart, session: SessionDep, runtime: RuntimeDep
 ) -> ArchiveRead:
@@ -46,7 +51,12 @@ async def refresh_extended(
     )
 
 
-@router.put(f"{ARCHIVE}/key-persons", response_model=ArchiveRead, responses=error_responses(404, 422))
+@router.put(
+    f"{ARCHIVE}/key-persons",
+    response_model=ArchiveRead,
+    responses=error_responses(404, 422),
+    dependencies=[OWN_CUSTOMER],
+)
 async def refresh_key_persons(
     customer_id: CustomerId, part_in: KeyPersonsPart, session: SessionDep, runtime: RuntimeDep
 ) -> ArchiveRead:
@@ -55,7 +65,12 @@ async def refresh_key_persons(
     )
 
 
-@router.put(f"{ARCHIVE}/competitors", response_model=ArchiveRead, responses=error_responses(404, 422))
+@router.put(
+    f"{ARCHIVE}/competitors",
+    response_model=ArchiveRead,
+    responses=error_responses(404, 422),
+    dependencies=[OWN_CUSTOMER],
+)
 async def refresh_competitors(
     customer_id: CustomerId, part_in: CompetitorsPart, session: SessionDep, runtime: RuntimeDep
 ) -> ArchiveRead:
@@ -68,6 +83,7 @@ async def refresh_competitors(
 async def overdue_archives(
     session: SessionDep,
     runtime: RuntimeDep,
+    principal: CurrentPrincipal,
     branch: Annotated[str | None, Query(min_length=1, max_length=50, pattern=NO_CONTROL_CHARACTERS)] = None,
     manager: Annotated[
         str | None, Query(min_length=1, max_length=36, pattern=NO_CONTROL_CHARACTERS, description="staff id (A or B)")
@@ -75,5 +91,11 @@ async def overdue_archives(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
 ) -> OverdueList:
     return await service.overdue(
-        session, branch=branch, manager=manager, limit=limit, policy=shipped(), clock=runtime.clock
+        session,
+        branch=branch,
+        manager=manager,
+        limit=limit,
+        policy=shipped(),
+        clock=runtime.clock,
+        unit=principal.limited_to,
     )

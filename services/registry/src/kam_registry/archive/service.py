@@ -69,12 +69,19 @@ async def archive_of(session: AsyncSession, *, customer_id: str, policy: Archive
 
 
 async def overdue(
-    session: AsyncSession, *, branch: str | None, manager: str | None, limit: int, policy: ArchivePolicy, clock: Clock
+    session: AsyncSession,
+    *,
+    branch: str | None,
+    manager: str | None,
+    limit: int,
+    policy: ArchivePolicy,
+    clock: Clock,
+    unit: str | None = None,
 ) -> OverdueList:
     now = clock.now()
     items: list[OverdueArchive] = []
     rows = await repository.refresh_candidates(
-        session, tiers=list(policy.refresh_months), branch=branch, manager=manager
+        session, tiers=list(policy.refresh_months), branch=branch, manager=manager, unit=unit
     )
     for customer_id, full_name, branch_, tier, registered_at, last in rows:
         due_at = add_months(last or registered_at, policy.refresh_months[tier])

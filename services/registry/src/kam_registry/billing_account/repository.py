@@ -1,7 +1,22 @@
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.billing_account.models import BillingAccount, BillingAccountLink
+from kam_registry.customer.models import Customer
+from kam_shared.reads import Reads
+
+_accounts, _customers = BillingAccount.__table__, Customer.__table__
+# An account belongs to the branch of its holder; after a move-out, of its last holder.
+_HOLDER_BRANCH = (
+    select(_customers.c.branch)
+    .join(_accounts, _accounts.c.customer_id == _customers.c.id)
+    .where(_accounts.c.account_no == bindparam("account_no"))
+)
+
+
+async def holder_branch(reads: Reads, account_no: str) -> str | None:
+    row = await reads.one(_HOLDER_BRANCH, account_no=account_no)
+    return row["branch"] if row else None
 
 
 async def get_for_update(session: AsyncSession, account_no: str) -> BillingAccount | None:

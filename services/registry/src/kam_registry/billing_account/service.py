@@ -2,7 +2,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.billing_account import repository
-from kam_registry.billing_account.exceptions import AlreadyLinkedFromAnotherDate, HeldUntil, MoveNotAfterCurrentLink
+from kam_registry.billing_account.exceptions import (
+    AlreadyLinkedFromAnotherDate,
+    BillingAccountNotFound,
+    HeldUntil,
+    MoveNotAfterCurrentLink,
+)
 from kam_registry.billing_account.models import BillingAccount, BillingAccountLink
 from kam_registry.billing_account.schemas import BillingAccountLinkCreate, BillingAccountRead
 from kam_registry.customer import repository as customers
@@ -10,21 +15,35 @@ from kam_registry.customer.exceptions import CustomerNotFound
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import BillingAccountLinked
 from kam_shared.messaging.outbox import Outbox
+from kam_shared.security.principal import unit_covers
 
 
 async def link(
-    session: AsyncSession, *, customer_id: str, link_in: BillingAccountLinkCreate, outbox: Outbox, clock: Clock
+    session: AsyncSession,
+    *,
+    customer_id: str,
+    link_in: BillingAccountLinkCreate,
+    outbox: Outbox,
+    clock: Clock,
+    unit: str | None = None,
 ) -> tuple[BillingAccountRead, bool]:
     """Links the account to the customer, moving it in from its current holder if it has one.
 
     Returns the link and whether anything changed: linking an account to the customer that already holds it,
     from the same date, is a no-op, so a client may safely retry. From another date it is a conflict: a
-    changed date would re-attribute billing already counted, which the link event cannot express."""
+    changed date would re-attribute billing already counted, which the link event cannot express.
+
+    A caller confined to `unit` moves in only an account its unit holds (or last held): another unit's is not
+    found, as when it reads it."""
     if await customers.get(session, customer_id) is None:
         raise CustomerNotFound(customer_id)
     now = clock.now()
     current = await repository.get_for_update(session, link_in.account_no)
     previous_customer_id = None
+    if current is not None and unit is not None:
+        holder = await customers.get(session, current.customer_id)
+        if not unit_covers(unit, holder.branch if holder else None):
+            raise BillingAccountNotFound(link_in.account_no)
     if current is not None and current.closed_on is not None:
         # Moved out: nobody holds it, and a new holding starts no earlier than the day the last one ended.
         if link_in.effective_from < current.closed_on:
@@ -55,7 +74,7 @@ async def link(
                 await repository.add(session, current)
         except IntegrityError:
             # Linked at the same moment by another request: decide again against the link it stored.
-            return await link(session, customer_id=customer_id, link_in=link_in, outbox=outbox, clock=clock)
+            return await link(session, customer_id=customer_id, link_in=link_in, outbox=outbox, clock=clock, unit=unit)
     await repository.add(
         session,
         current,

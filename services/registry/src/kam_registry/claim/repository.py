@@ -1,7 +1,16 @@
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.claim.models import Claim
+from kam_shared.reads import Reads
+from kam_shared.security.scoping import within
+
+_UNIT_BY_ID = select(Claim.__table__.c.unit).where(Claim.__table__.c.id == bindparam("claim_id"))
+
+
+async def unit_of(reads: Reads, claim_id: str) -> str | None:
+    row = await reads.one(_UNIT_BY_ID, claim_id=claim_id)
+    return row["unit"] if row else None
 
 
 async def get(session: AsyncSession, claim_id: str) -> Claim | None:
@@ -36,9 +45,15 @@ async def add(session: AsyncSession, claim: Claim) -> None:
 
 
 async def page(
-    session: AsyncSession, *, status: str | None, unit: str | None, after_id: str | None, limit: int
+    session: AsyncSession,
+    *,
+    status: str | None,
+    unit: str | None,
+    after_id: str | None,
+    limit: int,
+    within_unit: str | None = None,
 ) -> list[Claim]:
-    query = select(Claim)
+    query = select(Claim).where(within(Claim.unit, within_unit))
     if status is not None:
         query = query.where(Claim.status == status)
     if unit is not None:

@@ -15,17 +15,21 @@ from kam_shared.clock import Clock
 from kam_shared.db import lock_for_transaction
 from kam_shared.errors import InvalidInput
 from kam_shared.paging import decode_cursor, encode_cursor
+from kam_shared.security.principal import unit_covers
 
 # A unit's claim in one of these statuses stands in the way of another claim on the organisation.
 OPEN = ("holding", "conflict")
 
 
-async def file(session: AsyncSession, *, claim_in: ClaimCreate, clock: Clock) -> ClaimRead:
-    """Files the claim: `holding` when nobody holds the organisation, else `conflict` against the holder."""
+async def file(session: AsyncSession, *, claim_in: ClaimCreate, clock: Clock, unit: str | None = None) -> ClaimRead:
+    """Files the claim: `holding` when nobody holds the organisation, else `conflict` against the holder.
+
+    A caller confined to `unit` names by id only customers of it; a prospect named by USCC or name may be anyone's
+    (the conflict with another unit's claim is what arbitration is for)."""
     uscc, name, customer_id = claim_in.uscc, claim_in.name, claim_in.customer_id
     if customer_id is not None:
         customer = await customers.get(session, customer_id)
-        if customer is None:
+        if customer is None or (unit is not None and not unit_covers(unit, customer.branch)):
             raise CustomerNotFound(customer_id)
         _agrees_with(claim_in, customer)
         uscc, name = customer.uscc, customer.full_name
@@ -104,10 +108,21 @@ async def get(session: AsyncSession, *, claim_id: str) -> ClaimRead:
 
 
 async def list_claims(
-    session: AsyncSession, *, status: str | None, unit: str | None, cursor: str | None, limit: int
+    session: AsyncSession,
+    *,
+    status: str | None,
+    unit: str | None,
+    cursor: str | None,
+    limit: int,
+    within_unit: str | None = None,
 ) -> ClaimPage:
     rows = await repository.page(
-        session, status=status, unit=unit, after_id=decode_cursor(cursor, 1)[0] if cursor else None, limit=limit
+        session,
+        status=status,
+        unit=unit,
+        after_id=decode_cursor(cursor, 1)[0] if cursor else None,
+        limit=limit,
+        within_unit=within_unit,
     )
     more = len(rows) > limit
     rows = rows[:limit]

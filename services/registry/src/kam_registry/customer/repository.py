@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.customer.models import Customer
 from kam_shared.reads import Reads
+from kam_shared.security.scoping import within
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,9 +19,19 @@ class CustomerFilter:
     tiers: Sequence[str] | None = None
     q: str | None = None
     normalised_q: str | None = None
+    # The caller's org unit: only customers of it and the units below it (None: the whole carrier).
+    unit: str | None = None
 
 
 _BY_ID = select(*Customer.__table__.c).where(Customer.__table__.c.id == bindparam("customer_id"))
+
+
+_BRANCH_BY_ID = select(Customer.__table__.c.branch).where(Customer.__table__.c.id == bindparam("customer_id"))
+
+
+async def branch_of(reads: Reads, customer_id: str) -> str | None:
+    row = await reads.one(_BRANCH_BY_ID, customer_id=customer_id)
+    return row["branch"] if row else None
 
 
 async def read(reads: Reads, customer_id: str) -> dict | None:
@@ -71,6 +82,8 @@ def _contains(column: Any, needle: str) -> ColumnElement[bool]:
 
 def _conditions(where: CustomerFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if where.unit is not None:
+        conditions.append(within(Customer.branch, where.unit))
     if where.branch is not None:
         conditions.append(Customer.branch == where.branch)
     if where.county is not None:

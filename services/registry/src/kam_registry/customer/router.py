@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from kam_registry.customer import changes, listing, service
 from kam_registry.customer.etag import etag_of, expected_version
@@ -13,18 +13,19 @@ from kam_registry.customer.schemas import (
     DuplicateConfirmation,
 )
 from kam_registry.manager import repository as managers
-from kam_registry.validation import CUSTOMER_ID_MAX
-from kam_shared.auth import requires
+from kam_registry.scoping import OWN_CUSTOMER
+from kam_registry.validation import CustomerId
+from kam_shared.auth import CurrentPrincipal, requires
 from kam_shared.errors import InvalidInput, error_responses
 from kam_shared.events.catalog import TIERS, Tier
 from kam_shared.http import ReadsDep, ReadSessionDep, RuntimeDep, SessionDep
+from kam_shared.security.scoping import require_unit
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(
     prefix="/customers", tags=["customers"], dependencies=[requires("customers:read", "customers:write")]
 )
 
-CustomerId = Annotated[str, Path(min_length=1, max_length=CUSTOMER_ID_MAX, pattern=NO_CONTROL_CHARACTERS)]
 Code = Annotated[str | None, Query(min_length=1, max_length=50, pattern=NO_CONTROL_CHARACTERS)]
 
 
@@ -52,7 +53,9 @@ async def register_customer(
     runtime: RuntimeDep,
     request: Request,
     response: Response,
+    principal: CurrentPrincipal,
 ) -> CustomerRead:
+    await require_unit(request, principal, customer_in.branch, field="branch")
     customer = await service.register(
         session, customer_in=customer_in, confirmation=confirmation, outbox=runtime.outbox, clock=runtime.clock
     )
@@ -64,6 +67,7 @@ async def register_customer(
 @router.get("", response_model=CustomerPage, responses=error_responses(422))
 async def list_customers(
     session: ReadSessionDep,
+    principal: CurrentPrincipal,
     branch: Code = None,
     county: Code = None,
     industry: Code = None,
@@ -87,6 +91,7 @@ async def list_customers(
         important=important,
         tiers=_tiers(tier, missing_manager),
         q=q.strip() or None if q else None,
+        unit=principal.limited_to,
     )
     extra = [managers.lacking(missing_manager)] if missing_manager else []
     return await listing.list_customers(session, where=where, cursor=cursor, limit=limit, extra=extra)
@@ -100,25 +105,36 @@ def _tiers(tier: Tier | None, missing_manager: str | None) -> list[str] | None:
     return [tier] if tier in must_have_both else [] if tier else list(must_have_both)
 
 
-@router.get("/{customer_id}", response_model=CustomerRead, responses=error_responses(404, 422))
+@router.get(
+    "/{customer_id}", response_model=CustomerRead, responses=error_responses(404, 422), dependencies=[OWN_CUSTOMER]
+)
 async def get_customer(customer_id: CustomerId, reads: ReadsDep, response: Response) -> CustomerRead:
     customer = await service.get(reads, customer_id=customer_id)
     response.headers["ETag"] = etag_of(customer)
     return customer
 
 
-@router.patch("/{customer_id}", response_model=CustomerRead, responses=error_responses(404, 409, 412, 422, 428))
+@router.patch(
+    "/{customer_id}",
+    response_model=CustomerRead,
+    responses=error_responses(404, 409, 412, 422, 428),
+    dependencies=[OWN_CUSTOMER],
+)
 async def change_customer(
     customer_id: CustomerId,
     customer_in: CustomerUpdate,
     confirmation: Confirmation,
     session: SessionDep,
     runtime: RuntimeDep,
+    request: Request,
     response: Response,
+    principal: CurrentPrincipal,
     if_match: Annotated[
         str | None, Header(max_length=200, description="the ETag of the version the change was made on")
     ] = None,
 ) -> CustomerRead:
+    if customer_in.branch is not None:
+        await require_unit(request, principal, customer_in.branch, field="branch")
     customer = await changes.update(
         session,
         customer_id=customer_id,

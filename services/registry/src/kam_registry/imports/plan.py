@@ -44,6 +44,7 @@ class Plan:
 @dataclass
 class Options:
     allow_new_branches: bool
+    # The org units known: those of the registry's customers and staff when the import began, and the settings'.
     org_units: frozenset[str]
 
 
@@ -62,7 +63,7 @@ async def plan(
     staff = await repository.staff_states(
         session, [s for c in candidates if c.managers for s in c.managers if s is not None]
     )
-    known_units = await repository.known_org_units(session) | options.org_units
+    known_units = options.org_units
     plans: list[Plan] = []
     problems: list[Problem] = []
 

@@ -113,7 +113,8 @@ class ImportRunner:
             "created_at": now,
         }
         await repository.add_import(session, record)
-        options = Options(allow_new_branches=allow_new_branches, org_units=self.org_units)
+        units = self.org_units if allow_new_branches else self.org_units | await repository.known_org_units(session)
+        options = Options(allow_new_branches=allow_new_branches, org_units=frozenset(units))
 
         async def launch() -> None:
             task = asyncio.create_task(self.run(record["id"], parsed, options, dry_run=dry_run))

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.customer.models import Customer
 from kam_registry.manager.models import ManagerAssignment
+from kam_shared.security.scoping import within
 
 
 async def current(session: AsyncSession, customer_id: str) -> dict[str, str]:
@@ -41,11 +42,15 @@ async def add(session: AsyncSession, assignment: ManagerAssignment) -> None:
     await session.flush()
 
 
-async def customers_of(session: AsyncSession, staff_id: str) -> list[tuple[Customer, ManagerAssignment]]:
+async def customers_of(
+    session: AsyncSession, staff_id: str, *, unit: str | None = None
+) -> list[tuple[Customer, ManagerAssignment]]:
     query = (
         select(Customer, ManagerAssignment)
         .join(ManagerAssignment, ManagerAssignment.customer_id == Customer.id)
-        .where(ManagerAssignment.staff_id == staff_id, ManagerAssignment.ended_at.is_(None))
+        .where(
+            ManagerAssignment.staff_id == staff_id, ManagerAssignment.ended_at.is_(None), within(Customer.branch, unit)
+        )
         .order_by(ManagerAssignment.role, Customer.full_name, Customer.id)
     )
     return [(customer, assignment) for customer, assignment in (await session.execute(query)).all()]

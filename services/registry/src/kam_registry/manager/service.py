@@ -18,13 +18,20 @@ ROLES = ("a", "b")
 
 
 async def assign(
-    session: AsyncSession, *, customer_id: str, managers_in: ManagersUpdate, outbox: Outbox, clock: Clock
+    session: AsyncSession,
+    *,
+    customer_id: str,
+    managers_in: ManagersUpdate,
+    outbox: Outbox,
+    clock: Clock,
+    unit: str | None = None,
 ) -> ManagersRead:
     # The customer's row lock orders concurrent assignments of one customer.
     if await customers.get_for_update(session, customer_id) is None:
         raise CustomerNotFound(customer_id)
     wanted = {"a": managers_in.a, "b": managers_in.b}
-    known = await staff.states(session, {staff_id for staff_id in wanted.values() if staff_id})
+    # Staff of another unit than the caller's are unknown to it.
+    known = await staff.states(session, {staff_id for staff_id in wanted.values() if staff_id}, unit=unit)
     before = await repository.current(session, customer_id)
     for role, staff_id in wanted.items():
         if staff_id is not None and staff_id not in known:
@@ -74,7 +81,7 @@ async def managers_of(session: AsyncSession, *, customer_id: str) -> ManagersRea
     )
 
 
-async def customers_managed_by(session: AsyncSession, *, staff_id: str) -> ManagedCustomers:
+async def customers_managed_by(session: AsyncSession, *, staff_id: str, unit: str | None = None) -> ManagedCustomers:
     if await staff.get(session, staff_id) is None:
         raise StaffNotFound(staff_id)
     return ManagedCustomers(
@@ -87,6 +94,6 @@ async def customers_managed_by(session: AsyncSession, *, staff_id: str) -> Manag
                 role=assignment.role,
                 assigned_at=assignment.assigned_at,
             )
-            for customer, assignment in await repository.customers_of(session, staff_id)
+            for customer, assignment in await repository.customers_of(session, staff_id, unit=unit)
         ]
     )

@@ -103,6 +103,7 @@ async def list_staff(
     active: bool | None,
     cursor: str | None,
     limit: int,
+    within_unit: str | None = None,
 ) -> StaffPage:
     rows = await repository.page(
         session,
@@ -111,6 +112,7 @@ async def list_staff(
         active=active,
         after_id=decode_cursor(cursor, 1)[0] if cursor else None,
         limit=limit,
+        within_unit=within_unit,
     )
     more = len(rows) > limit
     rows = rows[:limit]

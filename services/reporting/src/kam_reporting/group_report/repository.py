@@ -4,6 +4,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_reporting.customer_view.repository import customer_view
+from kam_shared.security.scoping import within
 
 # Deeper than any real group: the walk down from a head stops here.
 MAX_DEPTH = 100
@@ -22,7 +23,9 @@ class GroupRow:
     currencies: frozenset[str]
 
 
-async def groups(session: AsyncSession, *, branch: str | None, limit: int) -> tuple[list[GroupRow], int]:
+async def groups(
+    session: AsyncSession, *, branch: str | None, unit: str | None, limit: int
+) -> tuple[list[GroupRow], int]:
     """Groups by their head (a registered customer without a parent and with a subsidiary), the largest
     trailing-12-month revenue first, with how many groups there are in all.
 
@@ -31,7 +34,7 @@ async def groups(session: AsyncSession, *, branch: str | None, limit: int) -> tu
     counts in no group."""
     view = customer_view
     heads = select(view.c.customer_id.label("head_id"), view.c.customer_id, literal(0).label("depth")).where(
-        view.c.parent_id.is_(None), view.c.registered_at.is_not(None)
+        view.c.parent_id.is_(None), view.c.registered_at.is_not(None), within(view.c.branch, unit)
     )
     if branch is not None:
         heads = heads.where(view.c.branch == branch)

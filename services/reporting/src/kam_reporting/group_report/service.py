@@ -21,8 +21,8 @@ CSV_COLUMNS = (
 )
 
 
-async def group_report(session: AsyncSession, *, branch: str | None, limit: int) -> GroupReport:
-    rows, total = await repository.groups(session, branch=branch, limit=limit)
+async def group_report(session: AsyncSession, *, branch: str | None, unit: str | None, limit: int) -> GroupReport:
+    rows, total = await repository.groups(session, branch=branch, unit=unit, limit=limit)
     currencies = sorted(set().union(*(row.currencies for row in rows)))
     if len(currencies) > 1:
         raise MixedCurrencies(currencies)

@@ -6,7 +6,7 @@ from kam_reporting.group_report import service as group_service
 from kam_reporting.group_report.schemas import GroupReport
 from kam_reporting.tier_report import service
 from kam_reporting.tier_report.schemas import TierReport
-from kam_shared.auth import requires
+from kam_shared.auth import CurrentPrincipal, requires
 from kam_shared.errors import error_responses
 from kam_shared.http import ReadSessionDep
 
@@ -26,12 +26,14 @@ BRANCH = r"^[^\x00-\x1f\x7f]+$"
 )
 async def get_tier_report(
     session: ReadSessionDep,
+    principal: CurrentPrincipal,
     output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
     branch: Annotated[
         str | None, Query(min_length=1, max_length=50, pattern=BRANCH, description="org unit code")
     ] = None,
 ) -> TierReport | Response:
-    report = await service.tier_report(session, branch=branch)
+    # A caller of one org unit gets the report of its unit: other branches' customers are not counted.
+    report = await service.tier_report(session, branch=branch, unit=principal.limited_to)
     if output == "csv":
         return Response(
             service.to_csv(report),
@@ -51,6 +53,7 @@ async def get_tier_report(
 )
 async def get_group_report(
     session: ReadSessionDep,
+    principal: CurrentPrincipal,
     output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
     branch: Annotated[
         str | None, Query(min_length=1, max_length=50, pattern=BRANCH, description="org unit code of the head")
@@ -58,7 +61,8 @@ async def get_group_report(
     limit: Annotated[int, Query(ge=1, le=500, description="how many groups to list")] = 100,
 ) -> GroupReport | Response:
     """Customer groups by their head, the whole group's trailing-12-month revenue rolled up along parents."""
-    report = await group_service.group_report(session, branch=branch, limit=limit)
+    # A caller of one org unit sees the groups whose head belongs to its unit.
+    report = await group_service.group_report(session, branch=branch, unit=principal.limited_to, limit=limit)
     if output == "csv":
         return Response(
             group_service.to_csv(report),

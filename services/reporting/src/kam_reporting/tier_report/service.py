@@ -12,8 +12,8 @@ from kam_shared.events.catalog import TIERS
 CSV_COLUMNS = ("tier", "customers", "revenue_12m_minor", "currency", "share_of_revenue", "as_of")
 
 
-async def tier_report(session: AsyncSession, *, branch: str | None = None) -> TierReport:
-    groups = await repository.tier_groups(session, branch=branch)
+async def tier_report(session: AsyncSession, *, branch: str | None = None, unit: str | None = None) -> TierReport:
+    groups = await repository.tier_groups(session, branch=branch, unit=unit)
     currencies = sorted({group.currency for group in groups if group.currency is not None})
     if len(currencies) > 1:
         raise MixedCurrencies(currencies)

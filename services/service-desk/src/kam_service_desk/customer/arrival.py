@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kam_service_desk.customer import repository
+from kam_shared.security.principal import unit_covers
 
 # First probe soon, then back off: a registration usually arrives within tens of milliseconds.
 FIRST_PROBE_S = 0.02
@@ -21,13 +22,16 @@ class RegistrationWait:
     sessions: async_sessionmaker[AsyncSession]
     within_s: float
 
-    async def until_registered(self, customer_id: str) -> bool:
+    async def until_registered(self, customer_id: str, *, unit: str | None = None) -> bool:
+        """Whether the customer arrived in time; with `unit`, only one of that unit counts (another unit's
+        customer is waited for like an unknown one, so the answer takes as long)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.within_s
         pause = FIRST_PROBE_S
         while True:
             async with self.sessions() as session:
-                if await repository.get_registered(session, customer_id) is not None:
+                customer = await repository.get_registered(session, customer_id)
+                if customer is not None and (unit is None or unit_covers(unit, customer.branch)):
                     return True
             left = deadline - loop.time()
             if left <= 0:

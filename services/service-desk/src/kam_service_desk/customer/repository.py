@@ -1,10 +1,21 @@
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_service_desk.customer.models import Customer
+from kam_shared.reads import Reads
 
 # A row whose registration has not arrived only holds tier facts for later: it is not a customer yet.
 _REGISTERED = Customer.registered_at.is_not(None)  # type: ignore[union-attr]
+_customers = Customer.__table__
+_BRANCH_BY_ID = select(_customers.c.branch).where(
+    _customers.c.customer_id == bindparam("customer_id"), _customers.c.registered_at.is_not(None)
+)
+
+
+async def branch_of(reads: Reads, customer_id: str) -> str | None:
+    """The branch of a customer the desk serves; None for one it does not know (or knows only a tier of)."""
+    row = await reads.one(_BRANCH_BY_ID, customer_id=customer_id)
+    return row["branch"] if row else None
 
 
 async def get_registered(session: AsyncSession, customer_id: str) -> Customer | None:

@@ -1,20 +1,18 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from kam_service_desk.customer import service
 from kam_service_desk.customer.schemas import ServiceLevelRead
-from kam_service_desk.validation import ID_MAX
+from kam_service_desk.scoping import OWN_CUSTOMER
+from kam_service_desk.validation import CustomerId
 from kam_shared.auth import requires
 from kam_shared.errors import error_responses
 from kam_shared.http import ReadSessionDep
-from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(
-    prefix="/customers/{customer_id}", tags=["customers"], dependencies=[requires(("tickets:read", "customers:read"))]
+    prefix="/customers/{customer_id}",
+    tags=["customers"],
+    dependencies=[requires(("tickets:read", "customers:read")), OWN_CUSTOMER],
 )
-
-CustomerId = Annotated[str, Path(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)]
 
 
 @router.get("/service-level", response_model=ServiceLevelRead, responses=error_responses(404, 422))

@@ -25,6 +25,7 @@ from kam_service_desk.ticket.schemas import TicketAction, TicketActionIn, Ticket
 from kam_shared.clock import Clock
 from kam_shared.events.catalog import Event, TicketClosed, TicketResolved
 from kam_shared.messaging.outbox import Outbox
+from kam_shared.security.principal import unit_covers
 
 A = TicketAction
 S = TicketStatus
@@ -47,7 +48,13 @@ TRANSITIONS: dict[TicketAction, dict[TicketStatus, TicketStatus]] = {
 
 
 async def perform(
-    session: AsyncSession, *, ticket_id: str, action_in: TicketActionIn, outbox: Outbox, clock: Clock
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    action_in: TicketActionIn,
+    outbox: Outbox,
+    clock: Clock,
+    unit: str | None = None,
 ) -> Ticket:
     ticket = await repository.get_for_update(session, ticket_id)
     if ticket is None:
@@ -70,7 +77,8 @@ async def perform(
     elif action == A.ASSIGN:
         staff_id = cast(str, action_in.staff_id)
         holder = await routing.get_staff(session, staff_id)
-        if holder is None:
+        # Staff of another unit than the caller's are unknown to it.
+        if holder is None or (unit is not None and not unit_covers(unit, holder.org_unit)):
             raise StaffNotKnown(staff_id)
         if not holder.active:
             raise StaffHasLeft(staff_id)

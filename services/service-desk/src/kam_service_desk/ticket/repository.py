@@ -5,11 +5,14 @@ from functools import lru_cache
 from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kam_service_desk.customer.models import Customer
 from kam_service_desk.ticket.models import Ticket, TicketTimelineEntry
 from kam_shared.reads import Reads
+from kam_shared.security.scoping import within
 
 tickets = Ticket.__table__
 entries = TicketTimelineEntry.__table__
+customers = Customer.__table__
 
 _BY_ID = select(*tickets.c).where(tickets.c.id == bindparam("ticket_id"))
 _TIMELINE = (
@@ -17,6 +20,19 @@ _TIMELINE = (
     .where(entries.c.ticket_id == bindparam("ticket_id"))
     .order_by(entries.c.at, entries.c.id)
 )
+
+
+# A ticket belongs to the branch of its customer (as the desk knows it now).
+_BRANCH_BY_ID = (
+    select(customers.c.branch)
+    .join(tickets, tickets.c.customer_id == customers.c.customer_id)
+    .where(tickets.c.id == bindparam("ticket_id"))
+)
+
+
+async def branch_of(reads: Reads, ticket_id: str) -> str | None:
+    row = await reads.one(_BRANCH_BY_ID, ticket_id=ticket_id)
+    return row["branch"] if row else None
 
 
 async def read(reads: Reads, ticket_id: str) -> tuple[dict, list[dict]] | None:
@@ -32,9 +48,14 @@ FILTERS = ("customer_id", "status", "level", "type", "channel", "breached", "due
 
 
 @lru_cache(maxsize=256)
-def _page(filters: frozenset[str], after: bool) -> Select:
-    """One prepared statement per combination of filters (an `x IS NULL OR` filter would defeat the indexes)."""
+def _page(filters: frozenset[str], after: bool, unit: str | None) -> Select:
+    """One prepared statement per combination of filters (an `x IS NULL OR` filter would defeat the indexes)
+    and org unit (the tickets of customers of that unit and below; None: all)."""
     query = select(*tickets.c)
+    if unit is not None:
+        query = query.join(customers, customers.c.customer_id == tickets.c.customer_id).where(
+            within(customers.c.branch, unit)
+        )
     for name in FILTERS:
         if name not in filters:
             continue
@@ -82,7 +103,12 @@ async def timeline(session: AsyncSession, ticket_id: str) -> Sequence[TicketTime
 
 
 async def list_page(
-    reads: Reads, *, filters: dict[str, object], after: tuple[datetime, str] | None, limit: int
+    reads: Reads,
+    *,
+    filters: dict[str, object],
+    after: tuple[datetime, str] | None,
+    limit: int,
+    unit: str | None = None,
 ) -> list[dict]:
     """Newest first; `filters` maps names of FILTERS to their values (None: not filtered); `after` is the
     (created_at, id) of the last ticket of the previous page. Rows, not ORM objects: a page is read, never changed."""
@@ -93,7 +119,7 @@ async def list_page(
     params: dict = {**given, "limit": limit}
     if after is not None:
         params["after_created_at"], params["after_id"] = after
-    return await reads.all(_page(frozenset(given), after is not None), **params)
+    return await reads.all(_page(frozenset(given), after is not None, unit), **params)
 
 
 async def open_for_customer_for_update(

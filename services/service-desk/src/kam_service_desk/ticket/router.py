@@ -1,9 +1,10 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from kam_service_desk.customer.arrival import RegistrationWait
+from kam_service_desk.scoping import OWN_TICKET
 from kam_service_desk.ticket import service
 from kam_service_desk.ticket.schemas import (
     Channel,
@@ -15,15 +16,13 @@ from kam_service_desk.ticket.schemas import (
     TicketStatus,
     TicketType,
 )
-from kam_service_desk.validation import ID_MAX
-from kam_shared.auth import requires
+from kam_service_desk.validation import ID_MAX, TicketId
+from kam_shared.auth import CurrentPrincipal, requires
 from kam_shared.errors import InvalidInput, error_responses
 from kam_shared.http import ReadsDep, RuntimeDep, SessionDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], dependencies=[requires("tickets:read", "tickets:write")])
-
-TicketId = Annotated[str, Path(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)]
 
 _OPEN_ERRORS = error_responses(409, 422)
 _OPEN_ERRORS[409] = {
@@ -43,11 +42,21 @@ _OPEN_ERRORS[409] = {
     "`urn:kam:problem:customer-not-yet-known` and a `Retry-After` header.",
 )
 async def open_ticket(
-    ticket_in: TicketCreate, session: SessionDep, runtime: RuntimeDep, request: Request, response: Response
+    ticket_in: TicketCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
 ) -> TicketRead:
     registration = RegistrationWait(runtime.sessions, runtime.settings.customer_wait_s)
     ticket = await service.open_ticket(
-        session, ticket_in=ticket_in, outbox=runtime.outbox, clock=runtime.clock, registration=registration
+        session,
+        ticket_in=ticket_in,
+        outbox=runtime.outbox,
+        clock=runtime.clock,
+        registration=registration,
+        unit=principal.limited_to,
     )
     response.headers["Location"] = str(request.url_for("get_ticket", ticket_id=ticket.id))
     return ticket
@@ -57,20 +66,30 @@ async def open_ticket(
     "/{ticket_id}/actions",
     response_model=TicketRead,
     responses=error_responses(404, 409, 422),
+    dependencies=[OWN_TICKET],
     description="One step of the ticket's handling: acknowledge (meets the first response), assign (`staff_id`), "
     "escalate (one level up), pause and resume (the resolution clock stops while waiting on the customer), "
     "resolve, close, reopen (one level up, a fresh resolution target), comment (`note`). An action the ticket's "
     "status does not allow is a 409 `invalid-transition` naming the statuses it applies to.",
 )
 async def act_on_ticket(
-    ticket_id: TicketId, action_in: TicketActionIn, session: SessionDep, runtime: RuntimeDep
+    ticket_id: TicketId,
+    action_in: TicketActionIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
 ) -> TicketRead:
     return await service.act(
-        session, ticket_id=ticket_id, action_in=action_in, outbox=runtime.outbox, clock=runtime.clock
+        session,
+        ticket_id=ticket_id,
+        action_in=action_in,
+        outbox=runtime.outbox,
+        clock=runtime.clock,
+        unit=principal.limited_to,
     )
 
 
-@router.get("/{ticket_id}", response_model=TicketRead, responses=error_responses(404, 422))
+@router.get("/{ticket_id}", response_model=TicketRead, responses=error_responses(404, 422), dependencies=[OWN_TICKET])
 async def get_ticket(ticket_id: TicketId, reads: ReadsDep) -> TicketRead:
     return await service.get(reads, ticket_id=ticket_id)
 
@@ -78,6 +97,7 @@ async def get_ticket(ticket_id: TicketId, reads: ReadsDep) -> TicketRead:
 @router.get("", response_model=TicketPage, responses=error_responses(422))
 async def list_tickets(
     reads: ReadsDep,
+    principal: CurrentPrincipal,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=ID_MAX, pattern=NO_CONTROL_CHARACTERS)] = None,
     status_: Annotated[TicketStatus | None, Query(alias="status")] = None,
     level: Annotated[int | None, Query(ge=0, le=3)] = None,
@@ -103,4 +123,4 @@ async def list_tickets(
         breached=breached,
         due_before=due_before,
     )
-    return await service.list_tickets(reads, filters=filters, limit=limit, cursor=cursor)
+    return await service.list_tickets(reads, filters=filters, limit=limit, cursor=cursor, unit=principal.limited_to)

@@ -30,6 +30,7 @@ from kam_shared.clock import Clock
 from kam_shared.events.catalog import TicketOpened, Tier, TierChanged
 from kam_shared.messaging.outbox import Outbox
 from kam_shared.reads import Reads
+from kam_shared.security.principal import unit_covers
 
 # Clocks of the caller and of this service disagree a little; a received_at slightly ahead is not an error.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -42,21 +43,23 @@ async def open_ticket(
     outbox: Outbox,
     clock: Clock,
     registration: RegistrationWait | None = None,
+    unit: str | None = None,
 ) -> TicketRead:
     """Opens a ticket with the targets of the customer's tier.
 
     With `registration`, a customer the desk does not know yet is first waited for (before this transaction
-    reads anything, so it holds no lock meanwhile); without, it is refused at once."""
+    reads anything, so it holds no lock meanwhile); without, it is refused at once. To a caller confined to
+    `unit`, a customer of another unit is one the desk does not know: the same wait, the same 409."""
     now = clock.now()
     received_at = (ticket_in.received_at or now).astimezone(UTC)
     if received_at > now + FUTURE_TOLERANCE:
         raise ReceivedInFuture(received_at, now)
     if registration is not None:
-        await registration.until_registered(ticket_in.customer_id)
+        await registration.until_registered(ticket_in.customer_id, unit=unit)
     # Locked so that a promotion being applied now either finishes first (and this ticket reads the new tier)
     # or waits until this ticket is stored (and tightens it): without it the ticket keeps the old targets.
     customer = await customers.get_registered_for_share(session, ticket_in.customer_id)
-    if customer is None:
+    if customer is None or (unit is not None and not unit_covers(unit, customer.branch)):
         raise CustomerNotYetKnown(ticket_in.customer_id, registration.within_s if registration else 0)
     tier = cast(Tier, customer.tier)
     level = policy.initial_level(tier=tier, ticket_type=ticket_in.type)
@@ -119,9 +122,17 @@ async def open_ticket(
 
 
 async def act(
-    session: AsyncSession, *, ticket_id: str, action_in: TicketActionIn, outbox: Outbox, clock: Clock
+    session: AsyncSession,
+    *,
+    ticket_id: str,
+    action_in: TicketActionIn,
+    outbox: Outbox,
+    clock: Clock,
+    unit: str | None = None,
 ) -> TicketRead:
-    ticket = await actions.perform(session, ticket_id=ticket_id, action_in=action_in, outbox=outbox, clock=clock)
+    ticket = await actions.perform(
+        session, ticket_id=ticket_id, action_in=action_in, outbox=outbox, clock=clock, unit=unit
+    )
     return _read(ticket, await repository.timeline(session, ticket.id))
 
 
@@ -136,12 +147,15 @@ async def get(reads: Reads, *, ticket_id: str) -> TicketRead:
     )
 
 
-async def list_tickets(reads: Reads, *, filters: TicketFilters, limit: int, cursor: str | None) -> TicketPage:
+async def list_tickets(
+    reads: Reads, *, filters: TicketFilters, limit: int, cursor: str | None, unit: str | None = None
+) -> TicketPage:
     rows = await repository.list_page(
         reads,
         filters=filters.as_parameters(),
         after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
+        unit=unit,
     )
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_shared.clock import add_months
+from kam_shared.security.scoping import within
 from kam_tiering.anomaly.models import Anomaly
 from kam_tiering.anomaly.policy import AnomalyPolicy
 from kam_tiering.billing.models import MonthlyRevenue
@@ -199,8 +200,12 @@ async def page(
     kind: str | None,
     after: tuple[str, str] | None,
     limit: int,
+    unit: str | None = None,
 ) -> list:
-    query = select(anomalies).where(anomalies.c.month == month, anomalies.c.withdrawn_at.is_(None))
+    """The month's anomalies; of `unit` and below, by the branch each was found in, when one is given."""
+    query = select(anomalies).where(
+        anomalies.c.month == month, anomalies.c.withdrawn_at.is_(None), within(anomalies.c.branch, unit)
+    )
     if branch is not None:
         query = query.where(anomalies.c.branch == branch)
     if kind is not None:

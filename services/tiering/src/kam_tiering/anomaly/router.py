@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kam_shared.auth import requires
+from kam_shared.auth import CurrentPrincipal, requires
 from kam_shared.errors import error_responses
 from kam_shared.events.catalog import AnomalyKind
 from kam_shared.http import SessionDep
@@ -18,6 +18,7 @@ NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 @router.get("", response_model=AnomalyPage, responses=error_responses(422))
 async def list_anomalies(
     session: SessionDep,
+    principal: CurrentPrincipal,
     month: Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM, the month closed (2000..2100)")],
     branch: Annotated[str | None, Query(min_length=1, max_length=50, pattern=NO_CONTROL_CHARACTERS)] = None,
     kind: AnomalyKind | None = None,
@@ -25,4 +26,6 @@ async def list_anomalies(
     cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
 ) -> AnomalyPage:
     """The anomalies found when the month was closed, by customer id; a re-close updates them in place."""
-    return await reading.list_anomalies(session, month=month, branch=branch, kind=kind, cursor=cursor, limit=limit)
+    return await reading.list_anomalies(
+        session, month=month, branch=branch, kind=kind, cursor=cursor, limit=limit, unit=principal.limited_to
+    )

@@ -59,7 +59,13 @@ def _billing_id_of(raw: Any) -> str | None:
 
 
 async def accept_batch(
-    session: AsyncSession, *, raw_events: Sequence[Any], policy: Policy, outbox: Outbox, clock: Clock
+    session: AsyncSession,
+    *,
+    raw_events: Sequence[Any],
+    policy: Policy,
+    outbox: Outbox,
+    clock: Clock,
+    submitted_by: str | None = None,
 ) -> BatchResult:
     """Validates each event, drops billing ids seen before, and queues the rest as billing.posted."""
     rejected: list[Rejection] = []
@@ -89,7 +95,10 @@ async def accept_batch(
 
     await _check_against_ledger(session, candidates, reject)
     fresh = await repository.claim_intake(
-        session, {billing_id: (digest, event) for billing_id, (_, event, digest) in candidates.items()}, clock.now()
+        session,
+        {billing_id: (digest, event) for billing_id, (_, event, digest) in candidates.items()},
+        clock.now(),
+        submitted_by,
     )
     seen = await repository.intake_fingerprints(
         session, [billing_id for billing_id in candidates if billing_id not in fresh]

@@ -23,6 +23,9 @@ class BillingIntake(TieringModel, table=True):
     # None for billing taken in before they were kept (all of it is in the ledger).
     amount_minor: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     corrects_billing_id: str | None = Field(default=None, max_length=128)
+    # The key id (or token subject) that posted it over REST; None for billing from the bus. A partner reads back
+    # only its own billing in the waiting views.
+    submitted_by: str | None = Field(default=None, max_length=200, index=True)
 
 
 class LedgerLine(TieringModel, table=True):

@@ -27,7 +27,10 @@ def _dialect(session: AsyncSession) -> str:
 
 
 async def claim_intake(
-    session: AsyncSession, claims: Mapping[str, tuple[str, BillingPosted]], received_at: datetime
+    session: AsyncSession,
+    claims: Mapping[str, tuple[str, BillingPosted]],
+    received_at: datetime,
+    submitted_by: str | None = None,
 ) -> set[str]:
     """Records billing ids as taken in, with the fingerprint of their content, their amount and the charge a
     correction takes from; returns those not taken before."""
@@ -43,6 +46,7 @@ async def claim_intake(
                 "fingerprint": fingerprint,
                 "amount_minor": event.amount_minor,
                 "corrects_billing_id": event.corrects_billing_id,
+                "submitted_by": submitted_by,
             }
             for billing_id, (fingerprint, event) in claims.items()
         ],

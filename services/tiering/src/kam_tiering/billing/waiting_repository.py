@@ -1,9 +1,34 @@
 """Queries behind the waiting views: billing in the ledger that does not count yet, and why."""
 
-from sqlalchemy import and_, case, func, select
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kam_tiering.billing.repository import ledger
+from kam_shared.security.scoping import within
+from kam_tiering.billing.repository import intake, ledger
+from kam_tiering.customer.models import CustomerProfile
+
+profiles = CustomerProfile.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class Visible:
+    """Which waiting billing a caller sees: what it submitted itself, and with `customers` (it reads customers)
+    the billing of customers of `unit` and below (None: every line, the unattributed ones too)."""
+
+    submitted_by: str
+    customers: bool
+    unit: str | None
+
+    def condition(self) -> ColumnElement[bool]:
+        own = intake.c.submitted_by == self.submitted_by
+        if not self.customers:
+            return own
+        if self.unit is None:
+            return true()
+        return or_(own, within(profiles.c.branch, self.unit))
+
 
 charge = ledger.alias("charge")
 
@@ -17,7 +42,13 @@ _REASON = case(
 ).label("reason")
 
 
-async def waiting_by_account(session: AsyncSession, limit: int) -> list:
+def _lines_with_submitter_and_branch():
+    return ledger.outerjoin(intake, intake.c.billing_id == ledger.c.billing_id).outerjoin(
+        profiles, profiles.c.customer_id == ledger.c.customer_id
+    )
+
+
+async def waiting_by_account(session: AsyncSession, limit: int, visible: Visible) -> list:
     rows = await session.execute(
         select(
             ledger.c.account_no,
@@ -27,7 +58,8 @@ async def waiting_by_account(session: AsyncSession, limit: int) -> list:
             func.min(ledger.c.posted_on).label("first_posted_on"),
             func.max(ledger.c.posted_on).label("last_posted_on"),
         )
-        .where(ledger.c.customer_id.is_(None), ledger.c.counted.is_(False))
+        .select_from(_lines_with_submitter_and_branch())
+        .where(ledger.c.customer_id.is_(None), ledger.c.counted.is_(False), visible.condition())
         .group_by(ledger.c.account_no, ledger.c.currency)
         .order_by(func.sum(ledger.c.amount_minor).desc(), ledger.c.account_no)
         .limit(limit)
@@ -35,7 +67,7 @@ async def waiting_by_account(session: AsyncSession, limit: int) -> list:
     return list(rows)
 
 
-async def waiting_billing(session: AsyncSession, limit: int) -> list:
+async def waiting_billing(session: AsyncSession, limit: int, visible: Visible) -> list:
     rows = await session.execute(
         select(
             _REASON,
@@ -47,8 +79,10 @@ async def waiting_billing(session: AsyncSession, limit: int) -> list:
             func.min(ledger.c.posted_on).label("first_posted_on"),
             func.max(ledger.c.posted_on).label("last_posted_on"),
         )
-        .select_from(ledger.outerjoin(charge, charge.c.billing_id == ledger.c.corrects_billing_id))
-        .where(ledger.c.counted.is_(False))
+        .select_from(
+            _lines_with_submitter_and_branch().outerjoin(charge, charge.c.billing_id == ledger.c.corrects_billing_id)
+        )
+        .where(ledger.c.counted.is_(False), visible.condition())
         .group_by(_REASON, ledger.c.account_no, ledger.c.customer_id, ledger.c.currency)
         .order_by(func.count().desc(), _REASON, ledger.c.account_no, ledger.c.customer_id)
         .limit(limit)

@@ -9,9 +9,12 @@ from kam_shared.http import ReadsDep, RuntimeDep
 from kam_tiering.deps import PolicyDep
 from kam_tiering.group import service
 from kam_tiering.group.schemas import GroupRevenue
+from kam_tiering.scoping import OWN_CUSTOMER
 from kam_tiering.tier.router import CustomerId, Month
 
-router = APIRouter(prefix="/customers/{customer_id}", tags=["groups"], dependencies=[requires("customers:read")])
+router = APIRouter(
+    prefix="/customers/{customer_id}", tags=["groups"], dependencies=[requires("customers:read"), OWN_CUSTOMER]
+)
 
 MAX_MEMBERS = 500
 

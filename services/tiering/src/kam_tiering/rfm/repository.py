@@ -6,12 +6,15 @@ from datetime import date
 from sqlalchemy import Select, case, delete, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kam_shared.security.scoping import within
 from kam_tiering.billing.models import LedgerLine, MonthlyRevenue
+from kam_tiering.customer.models import CustomerProfile
 from kam_tiering.rfm.models import RfmScore
 
 scores = RfmScore.__table__
 ledger = LedgerLine.__table__
 monthly = MonthlyRevenue.__table__
+profiles = CustomerProfile.__table__
 
 
 def ranked_figures(*, first_month: str, month: str, first_day: date, last_day: date) -> Select:
@@ -74,8 +77,14 @@ async def score_of(session: AsyncSession, customer_id: str, month: str):
     ).first()
 
 
-async def page(session: AsyncSession, *, month: str, segment: str | None, after: str | None, limit: int) -> list:
+async def page(
+    session: AsyncSession, *, month: str, segment: str | None, after: str | None, limit: int, unit: str | None = None
+) -> list:
     query = select(scores).where(scores.c.month == month)
+    if unit is not None:
+        query = query.join(profiles, profiles.c.customer_id == scores.c.customer_id).where(
+            within(profiles.c.branch, unit)
+        )
     if segment is not None:
         query = query.where(scores.c.segment == segment)
     if after is not None:

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from kam_shared.auth import requires
+from kam_shared.auth import CurrentPrincipal, requires
 from kam_shared.errors import InvalidInput, error_responses
 from kam_shared.http import SessionDep
 from kam_tiering.anomaly.router import MONTH_PATTERN, NO_CONTROL_CHARACTERS
@@ -10,6 +10,7 @@ from kam_tiering.deps import PolicyDep
 from kam_tiering.rfm import reading
 from kam_tiering.rfm.policy import rfm_policy
 from kam_tiering.rfm.schemas import RfmPage, RfmRead
+from kam_tiering.scoping import own_customer
 
 router = APIRouter(tags=["rfm"], dependencies=[requires(("reports:read", "customers:read"))])
 
@@ -18,9 +19,17 @@ Month = Annotated[
 ]
 
 
-@router.get("/customers/{customer_id}/rfm", response_model=RfmRead, responses=error_responses(404, 422))
+CustomerId = Annotated[str, Path(min_length=1, max_length=36, description="the registry's customer id")]
+
+
+@router.get(
+    "/customers/{customer_id}/rfm",
+    response_model=RfmRead,
+    responses=error_responses(404, 422),
+    dependencies=[own_customer("has no RFM score")],
+)
 async def get_rfm(
-    customer_id: Annotated[str, Path(min_length=1, max_length=36, description="the registry's customer id")],
+    customer_id: CustomerId,
     session: SessionDep,
     month: Month = None,
 ) -> RfmRead:
@@ -31,6 +40,7 @@ async def get_rfm(
 @router.get("/rfm", response_model=RfmPage, responses=error_responses(422))
 async def list_rfm(
     session: SessionDep,
+    principal: CurrentPrincipal,
     month: Month = None,
     segment: Annotated[str | None, Query(min_length=1, max_length=50, pattern=NO_CONTROL_CHARACTERS)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -43,4 +53,6 @@ async def list_rfm(
     names = [rule.name for rule in rfm_policy(policy).segments]
     if segment is not None and segment not in names:
         raise InvalidInput(f"segment is one of {', '.join(names)}", field="segment")
-    return await reading.list_scores(session, month=month, segment=segment, cursor=cursor, limit=limit)
+    return await reading.list_scores(
+        session, month=month, segment=segment, cursor=cursor, limit=limit, unit=principal.limited_to
+    )

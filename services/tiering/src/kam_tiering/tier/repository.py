@@ -16,6 +16,15 @@ profiles = CustomerProfile.__table__
 overrides = TierOverride.__table__
 
 
+_BRANCH_BY_ID = select(profiles.c.branch).where(profiles.c.customer_id == bindparam("customer_id"))
+
+
+async def branch_of(reads: Reads, customer_id: str) -> str | None:
+    """The branch the registry gave the customer; None for a customer it has not announced."""
+    row = await reads.one(_BRANCH_BY_ID, customer_id=customer_id)
+    return row["branch"] if row else None
+
+
 async def states_for(session: AsyncSession, customers: Iterable[str]) -> dict[str, dict]:
     customers = list(customers)
     if not customers:

@@ -10,10 +10,13 @@ from kam_shared.http import ReadsDep, RuntimeDep
 from kam_shared.validation import NO_CONTROL_CHARACTERS
 from kam_tiering.billing.schemas import RevenueSeries
 from kam_tiering.deps import PolicyDep
+from kam_tiering.scoping import OWN_CUSTOMER
 from kam_tiering.tier import reading
 from kam_tiering.tier.schemas import TierRead
 
-router = APIRouter(prefix="/customers/{customer_id}", tags=["tiers"], dependencies=[requires("customers:read")])
+router = APIRouter(
+    prefix="/customers/{customer_id}", tags=["tiers"], dependencies=[requires("customers:read"), OWN_CUSTOMER]
+)
 
 CustomerId = Annotated[
     str, Path(min_length=1, max_length=36, pattern=NO_CONTROL_CHARACTERS, description="the registry's customer id")
