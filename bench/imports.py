@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from kam_registry.config import RegistrySettings
 from kam_registry.customer.models import Customer
@@ -65,6 +65,20 @@ async def timed_import(client: httpx.AsyncClient, app, data: bytes, **params) ->
     await app.state.imports.wait()
     result = (await client.get(response.headers["Location"])).json()
     return time.perf_counter() - started, result
+
+
+async def unsent(app) -> int:
+    async with app.state.runtime.engine.connect() as conn:
+        return (await conn.execute(select(func.count()).where(messaging.outbox.c.sent_at.is_(None)))).scalar_one()
+
+
+async def drained(app) -> float:
+    """Seconds until the relay has published every event of the outbox."""
+    started = time.perf_counter()
+    while True:
+        if not await unsent(app):
+            return time.perf_counter() - started
+        await asyncio.sleep(0.2)
 
 
 async def baseline(url: str, count: int) -> float:
@@ -129,6 +143,8 @@ async def main() -> None:
                     await c.post("/v1/staff", json={"name": f"KAM {n}", "org_unit": f"B{n:02d}", "level": 1})
                 dry, dry_result = await timed_import(c, app, data, dry_run="true")
                 real, real_result = await timed_import(c, app, data)
+                backlog = await unsent(app)
+                drain = await drained(app)
                 again, again_result = await timed_import(c, app, data)
         base = await baseline(await fresh_database(args.database_url, Path(directory), "baseline"), args.customers)
     kind = "PostgreSQL" if args.database_url else "SQLite"
@@ -137,6 +153,7 @@ async def main() -> None:
     created, accounts = real_result["customers_created"], real_result["accounts_linked"]
     print(f"  dry run      {dry:7.1f} s  created {dry_created}, rejected {rejected}")
     print(f"  real run     {real:7.1f} s  created {created}, accounts {accounts}")
+    print(f"  outbox       {drain:7.1f} s  to publish the {backlog} events still unsent when the real run ended")
     print(f"  again        {again:7.1f} s  unchanged {again_result['customers_unchanged']}")
     print(f"  baseline     {base:7.1f} s  (Core inserts, no checks)   real run / baseline = {real / base:.2f}")
     sys.stdout.flush()
