@@ -3,84 +3,31 @@ A (branch XM/01 and its outlet XM/01/SM); A reaches its own; the company above b
 both; a partner reads back only the billing it posted. A route no case covers fails the route census below, so a
 new route cannot slip by."""
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from importlib import import_module
 
-import httpx
 from fastapi.routing import iter_route_contexts
 
 from kam_shared.testing import eventually
 
-from .org_units import A_UNIT, B_UNIT, OUTLET_OF_A, World, world_of_two_branches  # noqa: TID252
-
-Route = tuple[str, str, str]  # service, method, path template
-Check = Callable[[World], Awaitable[None]]
-CASES: dict[Route, Check] = {}
-# Routes with nothing of one branch in them, and why.
-CARRIER_WIDE: dict[Route, str] = {
-    ("tiering", "POST", "/v1/months/{month}/close"): "closing a month is `admin`, carrier-wide by definition",
-    ("tiering", "GET", "/v1/months"): "when each month was closed and how many customers it evaluated: no customer",
-}
-APPS = {
-    "registry": "kam_registry.main",
-    "tiering": "kam_tiering.main",
-    "service-desk": "kam_service_desk.main",
-    "reporting": "kam_reporting.main",
-}
-
-
-def case(*routes: Route) -> Callable[[Check], Check]:
-    def register(check: Check) -> Check:
-        for route in routes:
-            assert route not in CASES, f"{route} has two cases"
-            CASES[route] = check
-        return check
-
-    return register
-
-
-async def call(world: World, service: str, who: str, method: str, path: str, **kwargs) -> httpx.Response:
-    return await world(service, who).request(method, path, **kwargs)
-
-
-async def hidden(world: World, service: str, method: str, path: str, who: str = "b", **kwargs) -> None:
-    answer = await call(world, service, who, method, path, **kwargs)
-    assert answer.status_code == 404, f"{who} {method} {path}: {answer.status_code} {answer.text}"
-
-
-async def reached(world: World, service: str, method: str, path: str, who: str = "a", **kwargs) -> httpx.Response:
-    """The caller gets to the object: whatever the route then decides, it is neither refused nor not found."""
-    answer = await call(world, service, who, method, path, **kwargs)
-    assert answer.status_code not in (401, 403, 404) and answer.status_code < 500, (
-        f"{who} {method} {path}: {answer.status_code} {answer.text}"
-    )
-    return answer
-
-
-async def refused(world: World, service: str, method: str, path: str, status: int, who: str = "b", **kwargs) -> None:
-    answer = await call(world, service, who, method, path, **kwargs)
-    assert answer.status_code == status, f"{who} {method} {path}: {answer.status_code} {answer.text}"
-
-
-async def listed(world: World, service: str, path: str, who: str, shows: list[str], hides: list[str]) -> None:
-    answer = await call(world, service, who, "GET", path)
-    assert answer.status_code == 200, f"{who} GET {path}: {answer.status_code} {answer.text}"
-    for value in shows:
-        assert value in answer.text, f"{who} GET {path} leaves out {value}"
-    for value in hides:
-        assert value not in answer.text, f"{who} GET {path} shows {value}"
-
-
-async def object_route(world: World, service: str, method: str, path_of: Callable[[str], str], owner: str, **kw):
-    """B gets 404 on A's object, A and the units above reach it (reads: the carrier-wide user too)."""
-    path = path_of(world.ids[owner])
-    await hidden(world, service, method, path, **kw)
-    await reached(world, service, method, path, **kw)
-    if method in ("GET", "HEAD"):
-        await reached(world, service, method, path, who="company", **kw)
-        await reached(world, service, method, path, who="carrier", **kw)
-
+from .org_units import (  # noqa: TID252
+    A_UNIT,
+    APPS,
+    B_UNIT,
+    CARRIER_WIDE,
+    CASES,
+    OUTLET_OF_A,
+    Route,
+    World,
+    call,
+    case,
+    hidden,
+    listed,
+    object_route,
+    reached,
+    refused,
+    world_of_two_branches,
+)
 
 # Reads first: the writes below change what they read.
 

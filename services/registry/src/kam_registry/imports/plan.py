@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kam_registry.customer.service import profile_of
 from kam_registry.imports import repository
 from kam_registry.imports.rows import CUSTOMER_COLUMNS, Candidate, Problem
 from kam_shared.db import lock_for_transaction
@@ -270,6 +269,3 @@ def _profile(values: dict) -> dict:
         "customer_id": values["id"],
         **{name: values.get(name) for name in CustomerProfile.model_fields if name != "customer_id"},
     }
-
-
-__all__ = ["Options", "Plan", "apply", "plan", "profile_of"]

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, insert, select, tuple_, union, update
+from sqlalchemy import Row, insert, select, tuple_, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -218,6 +218,3 @@ async def interrupt_unfinished(session: AsyncSession, at: datetime) -> int:
 async def recent_imports(session: AsyncSession, limit: int) -> list[dict]:
     rows = (await session.execute(select(imports).order_by(imports.c.created_at.desc()).limit(limit))).all()
     return [dict(row._mapping) for row in rows]
-
-
-__all__ = ["and_", "bindparam"]

@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from kam_registry.customer.names import normalise_name
 from kam_registry.customer.schemas import CustomerCreate
-from kam_registry.imports.columns import FIELDS, field_of
+from kam_registry.imports.columns import field_of
 from kam_registry.imports.reading import Table
 from kam_shared.events.catalog import AccountNo
 from kam_shared.validation import NO_CONTROL_CHARACTERS
@@ -345,6 +345,3 @@ def _date(values: dict[str, str], name: str, problem) -> date | None:
         problem(name, "lies outside 2000..2100")
         return None
     return written
-
-
-__all__ = ["FIELDS", "Candidate", "Parsed", "Problem", "parse_rows"]

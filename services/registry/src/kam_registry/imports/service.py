@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kam_registry.imports import repository
+from kam_registry.imports.columns import FIELDS
 from kam_registry.imports.plan import ChangedMeanwhile, Options, apply, plan
 from kam_registry.imports.reading import Encoding, Format, read_table
-from kam_registry.imports.rows import FIELDS, Candidate, Parsed, Problem, parse_rows
+from kam_registry.imports.rows import Candidate, Parsed, Problem, parse_rows
 from kam_registry.imports.schemas import ImportPage, ImportProblem, ImportRead
 from kam_shared.clock import business_today
 from kam_shared.errors import FieldError, InvalidInput, NotFound
